@@ -1,0 +1,44 @@
+# Two commands for learners and maintainers; each sets itself up on first use.
+#   make lab   - create .venv if needed, install, open the notebooks in JupyterLab
+#   make test  - create .venv if needed, install, run every test (package + notebooks, quick mode)
+
+VENV   ?= .venv
+PYTHON ?= python3
+PY     := $(VENV)/bin/python
+# Tests read MNIST from ../shared/data when it is there (offline machines); otherwise from data/,
+# downloading it on first use. Set GAN_DATA_DIR yourself to use another copy.
+GAN_DATA_DIR ?= $(if $(wildcard ../shared/data/MNIST/raw),$(abspath ../shared/data),)
+export GAN_DATA_DIR
+
+.PHONY: lab test lint format benchmark clean
+
+$(VENV)/.installed-lab: pyproject.toml requirements-pinned.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements-pinned.txt
+	$(PY) -m pip install -q -e ".[lab]"
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml requirements-pinned.txt $(VENV)/.installed-lab
+	$(PY) -m pip install -q -e ".[dev]"
+	touch $@
+
+lab: $(VENV)/.installed-lab
+	$(VENV)/bin/jupyter lab notebooks/
+
+test: $(VENV)/.installed-dev
+	GAN_QUICK=1 $(PY) -m pytest --nbval-lax --nbval-current-env -p no:cacheprovider tests notebooks
+
+lint: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check gan_utils tests benchmarks scripts notebooks
+	$(VENV)/bin/ruff format --check gan_utils tests benchmarks scripts notebooks
+
+format: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff format gan_utils tests benchmarks scripts notebooks
+	$(VENV)/bin/ruff check --fix gan_utils tests benchmarks scripts notebooks
+
+benchmark: $(VENV)/.installed-dev
+	$(PY) benchmarks/bench_training.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache

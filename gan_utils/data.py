@@ -1,0 +1,198 @@
+"""MNIST for a tanh generator: finding the files, scaling to [-1, 1], and fast in-memory batches.
+
+Introduced in notebook 01_data_loading.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import torch
+from torchvision import datasets, transforms
+
+from gan_utils.runtime import REPO_ROOT
+
+#: Environment variable naming the folder that holds `MNIST/raw/` (tests and CI point it at ../shared/data).
+DATA_ENV = "GAN_DATA_DIR"
+
+#: MD5 of the four official, uncompressed MNIST files.
+MNIST_MD5 = {
+    "train-images-idx3-ubyte": "6bbc9ace898e44ae57da46a324031adb",
+    "train-labels-idx1-ubyte": "a25bea736e30d166cdddb491f175f624",
+    "t10k-images-idx3-ubyte": "2646ac647ad5339dbf082846283269ea",
+    "t10k-labels-idx1-ubyte": "27ae3e4e09519cfbb04c329615203637",
+}
+
+IMAGE_SHAPE = (1, 28, 28)
+
+
+class MNISTNotFoundError(FileNotFoundError):
+    """MNIST is neither on disk nor downloadable; the message says where we looked and what to do."""
+
+
+def default_data_dir() -> Path:
+    """`data/` in the repository checkout, or in the working directory when installed (Colab)."""
+    return (REPO_ROOT or Path.cwd()) / "data"
+
+
+def resolve_data_dir(root: str | os.PathLike | None = None) -> Path:
+    """The folder to look in: `root` if given, else $GAN_DATA_DIR, else `data/` (notebook 01)."""
+    if root is None:
+        root = os.environ.get(DATA_ENV) or default_data_dir()
+    path = Path(root).expanduser().resolve()
+    # Be forgiving: accept the MNIST folder itself (or its raw/ folder) as well as its parent.
+    if path.name == "raw" and path.parent.name == "MNIST":
+        path = path.parent.parent
+    elif path.name == "MNIST" and (path / "raw").is_dir():
+        path = path.parent
+    return path
+
+
+def _md5(path: Path) -> str:
+    digest = hashlib.md5()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _has_raw(root: Path) -> bool:
+    return all((root / "MNIST" / "raw" / name).is_file() for name in MNIST_MD5)
+
+
+def _has_gz(root: Path) -> bool:
+    return all((root / "MNIST" / "raw" / f"{name}.gz").is_file() for name in MNIST_MD5)
+
+
+def _decompress(src_root: Path, dst_root: Path) -> None:
+    """Unzip the four .gz files into dst_root/MNIST/raw, checking each against the official MD5."""
+    dst = dst_root / "MNIST" / "raw"
+    dst.mkdir(parents=True, exist_ok=True)
+    for name, md5 in MNIST_MD5.items():
+        target = dst / name
+        if target.is_file() and _md5(target) == md5:
+            continue
+        tmp = target.with_suffix(".partial")
+        with gzip.open(src_root / "MNIST" / "raw" / f"{name}.gz", "rb") as fin, open(tmp, "wb") as fout:
+            shutil.copyfileobj(fin, fout)
+        if _md5(tmp) != md5:
+            tmp.unlink()
+            raise MNISTNotFoundError(
+                f"{src_root / 'MNIST' / 'raw' / (name + '.gz')} does not decompress to the official "
+                f"MNIST file (MD5 mismatch). Replace it with a fresh copy, or delete it to download again."
+            )
+        os.replace(tmp, target)
+
+
+def prepare_mnist(root: str | os.PathLike | None = None, download: bool = True) -> Path:
+    """Make sure the uncompressed MNIST files exist and return the root torchvision should read.
+
+    Order: the files as they are; gzip'd files (decompressed into `data/`, never into the folder they
+    came from, which may be shared or read-only); a download by torchvision. Raises MNISTNotFoundError
+    when all fail.
+    """
+    where = resolve_data_dir(root)
+    if _has_raw(where):
+        return where
+    if _has_gz(where):
+        _decompress(where, default_data_dir())
+        return default_data_dir()
+    if download:
+        try:
+            datasets.MNIST(str(where), train=True, download=True)
+            datasets.MNIST(str(where), train=False, download=True)
+        except Exception as exc:  # urllib, socket, checksum and permission errors all land here
+            reason = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+            raise MNISTNotFoundError(_not_found_message(where, f"The download failed ({reason}).")) from None
+        return where
+    raise MNISTNotFoundError(_not_found_message(where, "Downloading was switched off (download=False)."))
+
+
+def _not_found_message(where: Path, why: str) -> str:
+    return (
+        f"MNIST was not found in {where / 'MNIST' / 'raw'} "
+        f"(looked for {', '.join(MNIST_MD5)} or their .gz files). {why}\n"
+        "To fix it, do one of:\n"
+        "  - connect to the internet and run again (torchvision downloads MNIST, about 12 MB);\n"
+        f"  - copy the MNIST files into {where / 'MNIST' / 'raw'};\n"
+        f"  - point {DATA_ENV} (or the root= argument) at the folder that contains MNIST/raw/."
+    )
+
+
+def mnist_transform() -> transforms.Compose:
+    """PIL image -> tensor (1, 28, 28) in [-1, 1], the range of a tanh generator (notebook 01)."""
+    return transforms.Compose([transforms.ToTensor(), transforms.Normalize((0.5,), (0.5,))])
+
+
+def load_mnist(
+    train: bool = True, root: str | os.PathLike | None = None, download: bool = True
+) -> datasets.MNIST:
+    """torchvision's MNIST dataset, images scaled to [-1, 1] per item (notebook 01)."""
+    return datasets.MNIST(
+        str(prepare_mnist(root, download)), train=train, download=False, transform=mnist_transform()
+    )
+
+
+def mnist_tensors(
+    train: bool = True,
+    root: str | os.PathLike | None = None,
+    device: torch.device | str = "cpu",
+    limit: int | None = None,
+    download: bool = True,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """All of MNIST as one tensor: images (N, 1, 28, 28) in [-1, 1] and labels (N,) (notebook 01).
+
+    `limit` keeps the first N images (quick mode and tests).
+    """
+    ds = datasets.MNIST(str(prepare_mnist(root, download)), train=train, download=False)
+    images, labels = ds.data, ds.targets  # uint8 (N, 28, 28), int64 (N,)
+    if limit is not None:
+        if not 0 < limit <= len(images):
+            raise ValueError(f"limit must be between 1 and {len(images)}, got {limit}.")
+        images, labels = images[:limit], labels[:limit]
+    # One vectorised conversion instead of 60,000 PIL -> ToTensor -> Normalize calls.
+    images = images.to(device).unsqueeze(1).float().div_(127.5).sub_(1.0)  # (N, 28, 28) -> (N, 1, 28, 28)
+    return images, labels.to(device)
+
+
+class InMemoryLoader:
+    """Shuffled mini-batches cut from one tensor that already sits on the training device (notebook 01).
+
+    Each epoch draws one permutation and slices it; no per-image Python work. The last incomplete
+    batch is dropped so every batch has `batch_size` images (BatchNorm needs more than one).
+    """
+
+    def __init__(
+        self,
+        images: torch.Tensor,
+        batch_size: int = 64,
+        shuffle: bool = True,
+        generator: torch.Generator | None = None,
+    ) -> None:
+        if images.ndim != 4:
+            raise ValueError(f"images must have shape (N, C, H, W), got {tuple(images.shape)}.")
+        if not 0 < batch_size <= len(images):
+            raise ValueError(f"batch_size must be between 1 and {len(images)} (the number of images), got {batch_size}.")
+        self.images = images
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        # The permutation is drawn on the CPU so a run is reproducible whatever the device.
+        self.generator = generator if generator is not None else torch.Generator().manual_seed(0)
+
+    def __len__(self) -> int:
+        return len(self.images) // self.batch_size
+
+    def __iter__(self) -> Iterator[torch.Tensor]:
+        n = len(self) * self.batch_size
+        if self.shuffle:
+            order = torch.randperm(len(self.images), generator=self.generator)[:n]
+        else:
+            order = torch.arange(n)
+        order = order.to(self.images.device)
+        for batch in order.split(self.batch_size):
+            yield self.images[batch]

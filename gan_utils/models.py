@@ -1,0 +1,160 @@
+"""The generator and the discriminator, in the two designs the series compares.
+
+- design "mlp": fully connected layers with ReLU; the generator ends in tanh (notebooks 02 and 03).
+- design "block": the generator stacks `block`s (Linear -> BatchNorm1d -> LeakyReLU) and the
+  discriminator uses LeakyReLU (notebooks 02 and 03). This is the default: it trains faster and better.
+
+The discriminator returns a *logit* (any real number) by default; `output="probability"` appends a
+sigmoid. Notebook 04 explains why training works on logits.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Literal
+
+import torch
+from torch import nn
+
+Design = Literal["mlp", "block"]
+DESIGNS: tuple[str, ...] = ("mlp", "block")
+
+#: Hidden widths used when `hidden` is not given, per design.
+GENERATOR_HIDDEN = {"mlp": (256, 512, 1024), "block": (128, 256, 512, 1024)}
+DISCRIMINATOR_HIDDEN = {"mlp": (512, 256), "block": (512, 256)}
+
+LEAKY_SLOPE = 0.2
+
+
+def _check_design(design: str) -> None:
+    if design not in DESIGNS:
+        raise ValueError(f"design must be one of {DESIGNS}, got {design!r}.")
+
+
+def block(in_features: int, out_features: int, normalize: bool = True) -> nn.Sequential:
+    """Linear -> BatchNorm1d -> LeakyReLU(0.2), the generator's building block (notebook 02).
+
+    Popular code writes `nn.BatchNorm1d(n, 0.8)`, which sets eps=0.8 (not momentum); we keep the
+    defaults (eps=1e-5, momentum=0.1).
+    """
+    layers: list[nn.Module] = [nn.Linear(in_features, out_features)]
+    if normalize:
+        layers.append(nn.BatchNorm1d(out_features))
+    layers.append(nn.LeakyReLU(LEAKY_SLOPE))
+    return nn.Sequential(*layers)
+
+
+def make_noise(
+    n: int,
+    latent_dim: int = 100,
+    device: torch.device | str = "cpu",
+    generator: torch.Generator | None = None,
+) -> torch.Tensor:
+    """n noise vectors z ~ N(0, I), shape (n, latent_dim) (notebook 02).
+
+    With a `generator` (a seeded torch.Generator on the CPU) the same seed gives the same noise on
+    every device.
+    """
+    if n < 1 or latent_dim < 1:
+        raise ValueError(f"n and latent_dim must be positive, got n={n}, latent_dim={latent_dim}.")
+    return torch.randn(n, latent_dim, generator=generator).to(device)
+
+
+class Generator(nn.Module):
+    """Noise (B, latent_dim) -> images (B, 1, 28, 28) in [-1, 1] (notebook 02)."""
+
+    def __init__(
+        self,
+        latent_dim: int = 100,
+        hidden: tuple[int, ...] | None = None,
+        image_shape: tuple[int, int, int] = (1, 28, 28),
+        design: Design = "block",
+    ) -> None:
+        super().__init__()
+        _check_design(design)
+        hidden = tuple(hidden) if hidden is not None else GENERATOR_HIDDEN[design]
+        self.latent_dim, self.hidden, self.image_shape, self.design = (
+            latent_dim,
+            hidden,
+            tuple(image_shape),
+            design,
+        )
+        widths = (latent_dim, *hidden)
+        layers: list[nn.Module] = []
+        for i, (w_in, w_out) in enumerate(zip(widths[:-1], widths[1:], strict=True)):
+            if design == "block":
+                # No BatchNorm right after the noise: normalising the input layer's output slows learning.
+                layers.append(block(w_in, w_out, normalize=i > 0))
+            else:
+                layers += [nn.Linear(w_in, w_out), nn.ReLU()]
+        layers += [nn.Linear(widths[-1], math.prod(image_shape)), nn.Tanh()]
+        self.net = nn.Sequential(*layers)
+
+    @property
+    def config(self) -> dict:
+        """Everything needed to rebuild this architecture (stored in checkpoints)."""
+        return {
+            "latent_dim": self.latent_dim,
+            "hidden": list(self.hidden),
+            "image_shape": list(self.image_shape),
+            "design": self.design,
+        }
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        if z.ndim != 2 or z.shape[1] != self.latent_dim:
+            raise ValueError(
+                f"Generator expected noise of shape (batch, {self.latent_dim}), got {tuple(z.shape)}. "
+                f"Make it with make_noise(batch, {self.latent_dim}) or torch.randn(batch, {self.latent_dim})."
+            )
+        return self.net(z).view(z.shape[0], *self.image_shape)  # (B, latent) -> (B, 784) -> (B, 1, 28, 28)
+
+
+class Discriminator(nn.Module):
+    """Images (B, 1, 28, 28) -> one logit per image, > 0 meaning "real" (notebook 03)."""
+
+    def __init__(
+        self,
+        hidden: tuple[int, ...] | None = None,
+        image_shape: tuple[int, int, int] = (1, 28, 28),
+        design: Design = "block",
+        output: Literal["logit", "probability"] = "logit",
+    ) -> None:
+        super().__init__()
+        _check_design(design)
+        if output not in ("logit", "probability"):
+            raise ValueError(f"output must be 'logit' or 'probability', got {output!r}.")
+        hidden = tuple(hidden) if hidden is not None else DISCRIMINATOR_HIDDEN[design]
+        self.hidden, self.image_shape, self.design, self.output = hidden, tuple(image_shape), design, output
+        widths = (math.prod(image_shape), *hidden)
+        layers: list[nn.Module] = []
+        for w_in, w_out in zip(widths[:-1], widths[1:], strict=True):
+            act = nn.LeakyReLU(LEAKY_SLOPE) if design == "block" else nn.ReLU()
+            layers += [nn.Linear(w_in, w_out), act]
+        layers.append(nn.Linear(widths[-1], 1))
+        if output == "probability":
+            layers.append(nn.Sigmoid())
+        self.net = nn.Sequential(*layers)
+
+    @property
+    def config(self) -> dict:
+        """Everything needed to rebuild this architecture (stored in checkpoints)."""
+        return {
+            "hidden": list(self.hidden),
+            "image_shape": list(self.image_shape),
+            "design": self.design,
+            "output": self.output,
+        }
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        n_pixels = math.prod(self.image_shape)
+        if not (x.shape[1:] == self.image_shape or (x.ndim == 2 and x.shape[1] == n_pixels)):
+            raise ValueError(
+                f"Discriminator expected images of shape (batch, {', '.join(map(str, self.image_shape))}) "
+                f"or (batch, {n_pixels}), got {tuple(x.shape)}."
+            )
+        return self.net(x.reshape(x.shape[0], n_pixels))  # (B, 1, 28, 28) -> (B, 784) -> (B, 1)
+
+
+def count_parameters(model: nn.Module) -> int:
+    """Number of trainable parameters (notebook 02)."""
+    return sum(p.numel() for p in model.parameters() if p.requires_grad)

@@ -1,0 +1,75 @@
+"""Pictures: image grids, saved grids and loss curves, built on torchvision and matplotlib.
+
+Introduced in notebook 01 (grids) and notebook 05 (loss curves).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import torch
+from torchvision.utils import make_grid, save_image
+
+
+def _check_images(images: torch.Tensor) -> torch.Tensor:
+    if images.ndim == 3:  # (B, 28, 28) -> (B, 1, 28, 28)
+        images = images.unsqueeze(1)
+    if images.ndim != 4 or images.shape[1] not in (1, 3):
+        raise ValueError(f"images must have shape (B, 1, H, W) or (B, H, W), got {tuple(images.shape)}.")
+    return images.detach().float().cpu()
+
+
+def image_grid(images: torch.Tensor, nrow: int = 8, padding: int = 2) -> torch.Tensor:
+    """Images in [-1, 1] -> one (3, H, W) grid in [0, 1], white digits on black (notebook 01)."""
+    images = _check_images(images)
+    return make_grid(images, nrow=nrow, padding=padding, normalize=True, value_range=(-1, 1))
+
+
+def show_images(
+    images: torch.Tensor,
+    nrow: int = 8,
+    title: str | None = None,
+    ax: plt.Axes | None = None,
+    size: float = 4.0,
+) -> plt.Axes:
+    """Draw images in [-1, 1] as a grid on `ax` (a new figure when None) (notebook 01)."""
+    grid = image_grid(images, nrow=nrow)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(size, size * grid.shape[1] / grid.shape[2]))
+    ax.imshow(grid.permute(1, 2, 0).numpy(), interpolation="nearest")  # (3, H, W) -> (H, W, 3)
+    ax.set_axis_off()
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def save_grid(images: torch.Tensor, path: str | os.PathLike, nrow: int = 8) -> Path:
+    """Save images in [-1, 1] as one PNG grid, creating the folder if needed (notebook 05)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    save_image(_check_images(images), path, nrow=nrow, padding=2, normalize=True, value_range=(-1, 1))
+    return path
+
+
+def plot_losses(
+    history: Mapping[str, Sequence[float]],
+    ax: plt.Axes | None = None,
+    keys: Sequence[str] = ("loss_d", "loss_g"),
+    xlabel: str = "epoch",
+) -> plt.Axes:
+    """Plot the loss curves stored in a training history (notebook 05)."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 3.5))
+    labels = {"loss_d": "discriminator", "loss_g": "generator", "d_real": "D(x)", "d_fake": "D(G(z))"}
+    for key in keys:
+        if key not in history:
+            raise KeyError(f"history has no {key!r}; it has {sorted(history)}.")
+        values = list(history[key])
+        ax.plot(range(1, len(values) + 1), values, label=labels.get(key, key))
+    ax.set_xlabel(xlabel)
+    ax.legend()
+    ax.grid(alpha=0.3)
+    return ax
