@@ -80,4 +80,22 @@ def describe_runtime(device: torch.device | None = None) -> str:
     if device.type == "cuda":
         name += f" ({torch.cuda.get_device_name(device)})"
     mode = "quick (GAN_QUICK=1)" if is_quick() else "full"
-    return f"torch {torch.__version__}, torchvision {torchvision.__version__}, device: {name}, mode: {mode}"
+    line = f"torch {torch.__version__}, torchvision {torchvision.__version__}, device: {name}, mode: {mode}"
+    if device.type == "cpu":
+        line += "\n(no GPU found: fine for this series; in Colab pick Runtime > Change runtime type > GPU)"
+    return line
+
+
+def project_dir() -> Path:
+    """The repository checkout, or the working directory when installed from a wheel (Colab)."""
+    return REPO_ROOT or Path.cwd()
+
+
+def run_dir(name: str) -> Path:
+    """Folder for what a run writes (checkpoints, samples): runs/NAME, or runs/quick/NAME in quick mode.
+
+    Quick runs (tests, CI) never overwrite a learner's full run. runs/ is not tracked by git.
+    """
+    path = project_dir() / "runs" / ("quick" if is_quick() else "") / name
+    path.mkdir(parents=True, exist_ok=True)
+    return path
