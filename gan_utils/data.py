@@ -9,6 +9,7 @@ import gzip
 import hashlib
 import os
 import shutil
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -78,13 +79,21 @@ def _decompress(src_root: Path, dst_root: Path) -> None:
         if target.is_file() and _md5(target) == md5:
             continue
         tmp = target.with_suffix(".partial")
-        with gzip.open(src_root / "MNIST" / "raw" / f"{name}.gz", "rb") as fin, open(tmp, "wb") as fout:
-            shutil.copyfileobj(fin, fout)
+        src = src_root / "MNIST" / "raw" / f"{name}.gz"
+        try:
+            with gzip.open(src, "rb") as fin, open(tmp, "wb") as fout:
+                shutil.copyfileobj(fin, fout)
+        except (OSError, EOFError, zlib.error) as exc:  # truncated or damaged gzip stream
+            tmp.unlink(missing_ok=True)
+            raise MNISTNotFoundError(
+                f"{src} is not a readable gzip file ({type(exc).__name__}: {exc}). "
+                "Replace it with a fresh copy, or delete it to download again."
+            ) from None
         if _md5(tmp) != md5:
             tmp.unlink()
             raise MNISTNotFoundError(
-                f"{src_root / 'MNIST' / 'raw' / (name + '.gz')} does not decompress to the official "
-                f"MNIST file (MD5 mismatch). Replace it with a fresh copy, or delete it to download again."
+                f"{src} does not decompress to the official MNIST file (MD5 mismatch). "
+                "Replace it with a fresh copy, or delete it to download again."
             )
         os.replace(tmp, target)
 
@@ -107,7 +116,11 @@ def prepare_mnist(root: str | os.PathLike | None = None, download: bool = True) 
             datasets.MNIST(str(where), train=True, download=True)
             datasets.MNIST(str(where), train=False, download=True)
         except Exception as exc:  # urllib, socket, checksum and permission errors all land here
-            reason = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+            # torchvision puts the real cause ("<urlopen error ...>") on the last line of its message.
+            lines = [line.strip() for line in str(exc).splitlines() if line.strip()] or [""]
+            reason = f"{type(exc).__name__}: {lines[0]}"
+            if len(lines) > 1:
+                reason += f" ... {lines[-1]}"
             raise MNISTNotFoundError(_not_found_message(where, f"The download failed ({reason}).")) from None
         return where
     raise MNISTNotFoundError(_not_found_message(where, "Downloading was switched off (download=False)."))

@@ -1,0 +1,27 @@
+"""Shared pytest fixtures: keep them small and generic (other test files use them too)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import matplotlib
+import pytest
+
+matplotlib.use("Agg")  # tests draw figures without a display
+
+from gan_utils.data import DATA_ENV  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def mnist_root() -> Path:
+    """The folder named by GAN_DATA_DIR (it holds MNIST/raw/); skip the test when it is not set."""
+    value = os.environ.get(DATA_ENV)
+    if not value:
+        pytest.skip(
+            f"{DATA_ENV} is not set: point it at the folder holding MNIST/raw/ (make test does)."
+        )
+    root = Path(value)
+    if not (root / "MNIST" / "raw").is_dir():
+        pytest.skip(f"{DATA_ENV}={value} has no MNIST/raw/ folder.")
+    return root
