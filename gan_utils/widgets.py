@@ -1,0 +1,261 @@
+"""Sliders over a trained generator's noise, with one picture that follows them (notebook 06).
+
+The picture is a `widgets.Image` whose `value` is replaced by fresh PNG bytes on every change. That
+updates in place in JupyterLab and in Colab alike (a matplotlib figure redrawn by `interact`
+stacks new plots in Colab, and ipympl does not run there), and it needs only core widgets, so
+ipywidgets 7.7 (Colab) and 8 both work.
+
+    G = load_generator()
+    latent_explorer(G)          # in a notebook cell: sliders + picture
+
+The hot path is `render_grid_png`: one forward pass under `torch.inference_mode`, torchvision's
+`make_grid`, a nearest-neighbour upscale and a PIL PNG encode; no matplotlib.
+`benchmarks/bench_widgets.py` times it against a matplotlib redraw.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import time
+from typing import Literal
+
+import ipywidgets as widgets
+import torch
+from PIL import Image
+from torch import nn
+
+from gan_utils.models import make_noise
+from gan_utils.plotting import image_grid
+
+MorphPath = Literal["linear", "slerp"]
+PATHS: tuple[str, ...] = ("linear", "slerp")
+
+#: Largest grid the explorer shows (MAX_GRID x MAX_GRID digits).
+MAX_GRID = 10
+#: Largest seed on the sliders (any non-negative int works in the functions).
+MAX_SEED = 999
+#: Pictures are upscaled (nearest neighbour: pixels stay sharp) to at least this many pixels wide.
+DISPLAY_WIDTH = 600
+
+
+def seeded_noise(seed: int, count: int, latent_dim: int = 100) -> torch.Tensor:
+    """`count` noise vectors z ~ N(0, I), shape (count, latent_dim), fixed by `seed` (notebook 06).
+
+    Drawn on the CPU with a seeded torch.Generator, so a seed means the same digits on every device.
+    Always MAX_GRID**2 vectors are drawn and the first `count` kept: a bigger grid adds new digits
+    after the ones a smaller grid showed, it does not change them.
+    """
+    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+        raise ValueError(f"seed must be a non-negative int, got {seed!r}.")
+    if not isinstance(count, int) or not 1 <= count <= MAX_GRID**2:
+        raise ValueError(
+            f"count must be an int from 1 to {MAX_GRID**2} "
+            f"(a {MAX_GRID}x{MAX_GRID} grid), got {count!r}."
+        )
+    generator = torch.Generator().manual_seed(seed)
+    return make_noise(MAX_GRID**2, latent_dim, generator=generator)[:count]  # (count, latent_dim)
+
+
+def interpolate(
+    z0: torch.Tensor, z1: torch.Tensor, t: float, path: MorphPath = "linear"
+) -> torch.Tensor:
+    """The point a fraction `t` of the way from z0 to z1, row by row (notebook 06).
+
+    path="linear" walks the straight line (1 - t) z0 + t z1. Its midpoint is *shorter* than both
+    ends (about 0.71x for independent Gaussian vectors), i.e. less typical noise. path="slerp"
+    walks along the sphere instead and keeps the length, the usual choice for Gaussian latents
+    (White, 2016, "Sampling generative networks").
+    """
+    if z0.shape != z1.shape:
+        raise ValueError(
+            f"z0 and z1 must have the same shape, got {tuple(z0.shape)} and {tuple(z1.shape)}."
+        )
+    if not 0.0 <= float(t) <= 1.0:
+        raise ValueError(f"t must be between 0 and 1 (0 = z0, 1 = z1), got {t!r}.")
+    if path not in PATHS:
+        raise ValueError(f"path must be one of {PATHS}, got {path!r}.")
+    linear = torch.lerp(z0, z1, float(t))
+    if path == "linear":
+        return linear
+    cos = torch.nn.functional.cosine_similarity(z0, z1, dim=-1).clamp(-1.0, 1.0).unsqueeze(-1)
+    omega = torch.acos(cos)  # (B, 1): angle between each pair
+    sin = torch.sin(omega)
+    slerp = (torch.sin((1 - t) * omega) * z0 + torch.sin(t * omega) * z1) / sin
+    return torch.where(
+        sin.abs() < 1e-6, linear, slerp
+    )  # (anti)parallel pairs: no sphere to walk on
+
+
+def latent_batch(
+    seed: int,
+    n: int = 8,
+    scale: float = 1.0,
+    latent_dim: int = 100,
+    seed_to: int | None = None,
+    t: float = 0.0,
+    path: MorphPath = "linear",
+) -> torch.Tensor:
+    """Noise for an n x n grid: seed's, morphed toward seed_to's by t, times scale (notebook 06).
+
+    This is exactly the noise behind the explorer's picture for the same slider values.
+    """
+    if not isinstance(n, int) or not 1 <= n <= MAX_GRID:
+        raise ValueError(f"n (grid size) must be an int from 1 to {MAX_GRID}, got {n!r}.")
+    if not isinstance(scale, (int, float)) or not 0 <= scale <= 10:
+        raise ValueError(
+            f"scale multiplies the noise and must be a number from 0 to 10, got {scale!r}."
+        )
+    z = seeded_noise(seed, n * n, latent_dim)  # (n*n, latent_dim)
+    if seed_to is not None:
+        z = interpolate(z, seeded_noise(seed_to, n * n, latent_dim), t, path)
+    return scale * z
+
+
+def _check_generator(G: nn.Module) -> int:
+    if not isinstance(G, nn.Module) or not isinstance(getattr(G, "latent_dim", None), int):
+        raise TypeError(
+            "G must be a gan_utils Generator (an nn.Module with .latent_dim), "
+            f"got {type(G).__name__}. "
+            "Load one with gan_utils.checkpoints.load_generator()."
+        )
+    if G.training:
+        raise ValueError(
+            "G is in training mode: BatchNorm would use this batch's statistics (each digit would "
+            "depend on the others) and update its running averages. Call G.eval() first."
+        )
+    return G.latent_dim
+
+
+def _device_of(G: nn.Module) -> torch.device:
+    return next(G.parameters()).device
+
+
+def sample_grid(G: nn.Module, seed: int = 0, n: int = 8, scale: float = 1.0) -> torch.Tensor:
+    """n*n digits (n*n, 1, 28, 28) in [-1, 1] on the CPU: seed's noise times scale (notebook 06)."""
+    latent_dim = _check_generator(G)
+    z = latent_batch(seed, n, scale, latent_dim)  # (n*n, latent_dim)
+    with torch.inference_mode():
+        return G(z.to(_device_of(G))).cpu()  # (n*n, latent_dim) -> (n*n, 1, 28, 28)
+
+
+def render_grid_png(
+    G: nn.Module, z: torch.Tensor, nrow: int, upscale: int | None = None, padding: int = 2
+) -> bytes:
+    """Generate images from noise `z` and return them as one PNG grid, `nrow` per row (notebook 06).
+
+    `upscale` repeats every pixel (nearest neighbour, sharp); None picks the smallest factor that
+    makes the picture at least DISPLAY_WIDTH pixels wide.
+    """
+    latent_dim = _check_generator(G)
+    if not isinstance(z, torch.Tensor) or z.ndim != 2 or z.shape[1] != latent_dim or len(z) == 0:
+        got = tuple(z.shape) if isinstance(z, torch.Tensor) else type(z).__name__
+        raise ValueError(
+            f"z must be noise of shape (batch, {latent_dim}), got {got}. Use latent_batch()."
+        )
+    if not isinstance(nrow, int) or nrow < 1:
+        raise ValueError(f"nrow (images per row) must be a positive int, got {nrow!r}.")
+    if upscale is not None and (not isinstance(upscale, int) or not 1 <= upscale <= 32):
+        raise ValueError(f"upscale must be None or an int from 1 to 32, got {upscale!r}.")
+    with torch.inference_mode():
+        images = G(z.to(_device_of(G)))  # (B, latent_dim) -> (B, 1, 28, 28) in [-1, 1]
+        grid = image_grid(images, nrow=nrow, padding=padding)  # (3, H, W) in [0, 1], on the CPU
+        pixels = grid[0].mul(255).round().to(torch.uint8).numpy()  # grey: one channel is enough
+    picture = Image.fromarray(pixels, mode="L")
+    k = upscale or max(1, math.ceil(DISPLAY_WIDTH / picture.width))
+    picture = picture.resize((picture.width * k, picture.height * k), Image.NEAREST)
+    buffer = io.BytesIO()
+    picture.save(
+        buffer, format="PNG", compress_level=1
+    )  # level 1: fast, and a digit grid compresses well
+    return buffer.getvalue()
+
+
+class LatentExplorer(widgets.VBox):
+    """Sliders over a generator's noise above one picture of its digits (notebook 06).
+
+    `sliders` maps names ("seed", "seed_to", "t", "path", "scale", "n") to the control widgets;
+    setting a control's `.value` from code redraws the picture just as dragging it does.
+    """
+
+    def __init__(
+        self, G: nn.Module, seed: int = 0, n: int = 8, continuous_update: bool = True
+    ) -> None:
+        _check_generator(G)
+        latent_batch(seed, n)  # validates seed and n before any widget exists
+        style = {"description_width": "100px"}
+        # Seeds and the grid size jump to other digits: redraw once, when the slider is released.
+        # The morph and the scale change digits smoothly: redraw while dragging, to see them move.
+        jumps, smooth = {"continuous_update": False}, {"continuous_update": continuous_update}
+        self.sliders: dict[str, widgets.ValueWidget] = {
+            "seed": widgets.IntSlider(
+                value=seed, min=0, max=MAX_SEED, description="seed", style=style, **jumps
+            ),
+            "seed_to": widgets.IntSlider(
+                value=(seed + 1) % (MAX_SEED + 1), min=0, max=MAX_SEED,
+                description="morph to seed", style=style, **jumps,
+            ),
+            "t": widgets.FloatSlider(
+                value=0.0, min=0.0, max=1.0, step=0.05, description="morph t", style=style, **smooth
+            ),
+            "path": widgets.ToggleButtons(
+                options=list(PATHS), value="linear", description="morph path", style=style
+            ),
+            "scale": widgets.FloatSlider(
+                value=1.0, min=0.0, max=2.0, step=0.05, description="noise scale", style=style,
+                **smooth,
+            ),
+            "n": widgets.IntSlider(
+                value=n, min=2, max=MAX_GRID, description="grid size", style=style, **jumps
+            ),
+        }  # fmt: skip
+        self.G = G
+        self.image = widgets.Image(format="png")
+        self.status = widgets.Label()
+        self.last_render_s = 0.0
+        s = self.sliders
+        left = widgets.VBox([s["seed"], s["seed_to"], s["t"], s["path"]])
+        right = widgets.VBox([s["scale"], s["n"], self.status])
+        super().__init__([widgets.HBox([left, right]), self.image])
+        for control in self.sliders.values():
+            control.observe(self._redraw, names="value")
+        self._redraw()
+
+    def noise(self) -> torch.Tensor:
+        """The noise behind the current picture, (n*n, latent_dim)."""
+        v = {name: control.value for name, control in self.sliders.items()}
+        return latent_batch(
+            v["seed"], v["n"], v["scale"], self.G.latent_dim, v["seed_to"], v["t"], v["path"]
+        )
+
+    def _redraw(self, change: dict | None = None) -> None:
+        start = time.perf_counter()
+        z = self.noise()  # (n*n, latent_dim)
+        self.image.value = render_grid_png(self.G, z, nrow=self.sliders["n"].value)
+        self.last_render_s = time.perf_counter() - start
+        self.status.value = (
+            f"{len(z)} digits, average |z| {z.norm(dim=1).mean():.1f}, "
+            f"drawn in {1000 * self.last_render_s:.0f} ms"
+        )
+
+    def __repr__(self) -> str:
+        # Shown instead of the sliders where widgets cannot render (GitHub, nbconvert, nbval).
+        return "LatentExplorer: sliders over the generator's noise (run the notebook to use them)"
+
+
+def latent_explorer(
+    G: nn.Module,
+    device: torch.device | str | None = None,
+    seed: int = 0,
+    n: int = 8,
+    continuous_update: bool = True,
+) -> LatentExplorer:
+    """Sliders over G's noise and one picture that follows them; display it in a cell (notebook 06).
+
+    `device` moves G there (default: where G already is). `continuous_update` redraws the morph and
+    scale sliders while they are dragged; set it False on a slow connection.
+    """
+    _check_generator(G)
+    if device is not None:
+        G = G.to(device)
+    return LatentExplorer(G, seed=seed, n=n, continuous_update=continuous_update)
