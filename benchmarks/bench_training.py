@@ -1,0 +1,114 @@
+"""Training throughput: our training step vs the common reference loop, side by side in one run.
+
+Reference ("the common way"): torchvision DataLoader with ToTensor/Normalize (per-image work), batch 64,
+the design-(b) MLP models with a final Sigmoid, BCELoss, Adam with default settings, the generator step
+and then the discriminator step with separate real and fake forward passes.
+Ours: the whole training set as one tensor on the device (InMemoryLoader), gan_utils.training.train_step
+(logits + BCE-with-logits, one D pass over real+fake, no D weight gradients in the G step, fused Adam).
+
+Both use the same models, batch size 64 and real MNIST. Rounds alternate (ref, ours, ref, ours, ...)
+so that load from other processes hits both alike; the median round is reported.
+
+    python benchmarks/bench_training.py                 # CPU (+ CUDA when present), 300 steps x 3 rounds
+    python benchmarks/bench_training.py --steps 937 --rounds 1   # one whole epoch each
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import torch
+from torch import nn
+from torch.utils.data import DataLoader
+
+from gan_utils.data import InMemoryLoader, load_mnist, mnist_tensors
+from gan_utils.models import Discriminator, Generator
+from gan_utils.training import TrainConfig, build_gan, train_step
+
+EPOCH_IMAGES = 60_000
+
+
+def reference_run(device: torch.device, steps: int, batch_size: int) -> float:
+    """Seconds for `steps` steps of the common tutorial loop (data loading included)."""
+    torch.manual_seed(0)
+    G = Generator(design="block").to(device)
+    D = Discriminator(design="block", output="probability").to(device)
+    opt_g = torch.optim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    opt_d = torch.optim.Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    bce = nn.BCELoss()
+    loader = DataLoader(load_mnist(train=True), batch_size=batch_size, shuffle=True)
+    done = 0
+    start = time.perf_counter()
+    while done < steps:
+        for imgs, _ in loader:
+            real = imgs.to(device)
+            valid = torch.ones(real.size(0), 1, device=device)
+            fake_label = torch.zeros(real.size(0), 1, device=device)
+            opt_g.zero_grad()
+            z = torch.randn(real.size(0), 100, device=device)
+            gen_imgs = G(z)
+            g_loss = bce(D(gen_imgs), valid)
+            g_loss.backward()
+            opt_g.step()
+            opt_d.zero_grad()
+            d_loss = (bce(D(real), valid) + bce(D(gen_imgs.detach()), fake_label)) / 2
+            d_loss.backward()
+            opt_d.step()
+            g_loss.item(), d_loss.item()  # the usual per-step logging
+            done += 1
+            if done == steps:
+                break
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    return time.perf_counter() - start
+
+
+def ours_run(device: torch.device, steps: int, batch_size: int, images: torch.Tensor) -> float:
+    """Seconds for `steps` steps of gan_utils.training (data loading included)."""
+    gan = build_gan(TrainConfig(batch_size=batch_size, device=str(device)))
+    loader = InMemoryLoader(images, batch_size, generator=gan.shuffle)
+    done = 0
+    sums = torch.zeros(4, device=device)
+    start = time.perf_counter()
+    while done < steps:
+        for real in loader:
+            sums += train_step(gan, real)
+            done += 1
+            if done == steps:
+                break
+    sums.tolist()  # one sync at the end, as the trainer does once per epoch
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=300)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--threads", type=int, default=None, help="torch.set_num_threads (default: torch's)")
+    args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    devices = [torch.device("cpu")] + ([torch.device("cuda")] if torch.cuda.is_available() else [])
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, batch {args.batch_size}, "
+          f"{args.steps} steps x {args.rounds} rounds, design (b) models")
+    print(f"{'device':8} {'loop':10} {'images/s':>10} {'s/epoch':>9}")
+    for device in devices:
+        images, _ = mnist_tensors(train=True, device=device)
+        ours_run(device, 20, args.batch_size, images)  # warm-up (allocator, kernels)
+        reference_run(device, 20, args.batch_size)
+        ref_s, our_s = [], []
+        for _ in range(args.rounds):
+            ref_s.append(reference_run(device, args.steps, args.batch_size))
+            our_s.append(ours_run(device, args.steps, args.batch_size, images))
+        n = args.steps * args.batch_size
+        ref_ips, our_ips = n / statistics.median(ref_s), n / statistics.median(our_s)
+        for name, ips in (("reference", ref_ips), ("ours", our_ips)):
+            print(f"{device.type:8} {name:10} {ips:10.0f} {EPOCH_IMAGES / ips:9.1f}")
+        print(f"{device.type:8} {'speed-up':10} {our_ips / ref_ips:9.2f}x")
+
+
+if __name__ == "__main__":
+    main()
