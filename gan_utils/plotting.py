@@ -73,3 +73,28 @@ def plot_losses(
     ax.legend()
     ax.grid(alpha=0.3)
     return ax
+
+
+class LivePlot:
+    """One figure (loss curves + the latest fixed-noise samples) redrawn in place each epoch (notebook 05).
+
+    Pass it as `on_epoch_end` to gan_utils.training.train. It updates a single display instead of
+    stacking a new figure per epoch, in JupyterLab and Colab alike.
+    """
+
+    def __init__(self, size: tuple[float, float] = (10, 4)) -> None:
+        self.fig, (self.ax_loss, self.ax_img) = plt.subplots(1, 2, figsize=size)
+        plt.close(self.fig)  # displayed by us below, not again when the cell ends
+        self.handle = None
+
+    def __call__(self, gan, samples: torch.Tensor) -> None:
+        from IPython.display import display
+
+        self.ax_loss.clear()
+        plot_losses(gan.history, ax=self.ax_loss)
+        self.ax_img.clear()
+        show_images(samples, ax=self.ax_img, title=f"fixed noise after epoch {gan.epoch}")
+        if self.handle is None:
+            self.handle = display(self.fig, display_id=True)
+        else:
+            self.handle.update(self.fig)

@@ -70,7 +70,8 @@ class GAN:
     opt_g: torch.optim.Optimizer
     opt_d: torch.optim.Optimizer
     fixed_noise: torch.Tensor
-    shuffle: torch.Generator
+    shuffle: torch.Generator  # CPU generator for the batch order
+    noise: torch.Generator  # generator on the device for the training noise
     device: torch.device
     epoch: int = 0
     history: dict[str, list[float]] = field(default_factory=lambda: {k: [] for k in HISTORY_KEYS})
@@ -89,8 +90,10 @@ def build_gan(config: TrainConfig) -> GAN:
     G = Generator(latent_dim=config.latent_dim, design=config.design).to(device)
     D = Discriminator(design=config.design).to(device)
     fixed_noise = make_noise(config.n_fixed, config.latent_dim, device, generator=shuffle)
+    # The run owns its random streams, so two GANs in one notebook do not disturb each other.
+    noise = torch.Generator(device=device).manual_seed(config.seed + 1)
     return GAN(config, G, D, make_optimizer(G, config, device), make_optimizer(D, config, device),
-               fixed_noise, shuffle, device)
+               fixed_noise, shuffle, noise, device)
 
 
 def train_step(gan: GAN, real: torch.Tensor) -> torch.Tensor:
@@ -100,7 +103,7 @@ def train_step(gan: GAN, real: torch.Tensor) -> torch.Tensor:
     for the GPU after every step.
     """
     G, D, B = gan.G, gan.D, real.shape[0]
-    z = torch.randn(B, gan.config.latent_dim, device=real.device)
+    z = torch.randn(B, gan.config.latent_dim, device=real.device, generator=gan.noise)
     fake = G(z)  # (B, 100) -> (B, 1, 28, 28)
 
     # Discriminator: real -> 1, fake -> 0. `detach` stops this loss from reaching the generator.
@@ -150,9 +153,8 @@ def checkpoint_state(gan: GAN) -> dict[str, Any]:
         "opt_d": gan.opt_d.state_dict(),
         "fixed_noise": gan.fixed_noise.cpu(),
         "history": gan.history,
-        "rng_torch": torch.get_rng_state(),
-        "rng_cuda": torch.cuda.get_rng_state_all() if gan.device.type == "cuda" else [],
         "rng_shuffle": gan.shuffle.get_state(),
+        "rng_noise": gan.noise.get_state().cpu(),
     }
 
 
@@ -172,10 +174,8 @@ def resume_gan(path: str | Path, device: str | None = None) -> GAN:
         raise CheckpointError(f"{path} does not match the models its config describes: {str(exc)[:300]}") from None
     gan.epoch, gan.history = state["epoch"], state["history"]
     gan.fixed_noise = state["fixed_noise"].to(gan.device)
-    torch.set_rng_state(state["rng_torch"])
-    if gan.device.type == "cuda" and state["rng_cuda"]:
-        torch.cuda.set_rng_state_all(state["rng_cuda"])
     gan.shuffle.set_state(state["rng_shuffle"])
+    gan.noise.set_state(state["rng_noise"])
     return gan
 
 
@@ -262,11 +262,12 @@ def make_gif(frames: list[Path], path: str | Path, seconds_per_frame: float = 0.
     if not frames:
         raise ValueError("make_gif needs at least one frame.")
     pictures = [Image.open(f).convert("P", palette=Image.Palette.ADAPTIVE) for f in frames]
-    pictures += [pictures[-1]] * 8  # pause on the final result before looping
+    ms = int(seconds_per_frame * 1000)
+    durations = [ms] * (len(pictures) - 1) + [ms * 8]  # pause on the final result before looping
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    pictures[0].save(path, save_all=True, append_images=pictures[1:], loop=0,
-                     duration=int(seconds_per_frame * 1000), optimize=True)
+    pictures[0].save(path, save_all=True, append_images=pictures[1:], loop=0, duration=durations,
+                     optimize=True)
     return path
 
 

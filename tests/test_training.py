@@ -1,0 +1,181 @@
+"""The trainer on a small real-MNIST subset: finite losses, checkpoints, exact resume, NaN guard."""
+
+from __future__ import annotations
+
+import pickle
+
+import pytest
+import torch
+
+from gan_utils.checkpoints import CheckpointError, load_checkpoint, load_generator, save_checkpoint
+from gan_utils.data import mnist_tensors
+from gan_utils.training import (
+    HISTORY_KEYS,
+    TrainConfig,
+    TrainingDiverged,
+    build_gan,
+    make_gif,
+    resume_gan,
+    train,
+)
+
+
+class Arbitrary:
+    """Stands for any pickled object; weights_only loading must refuse it."""
+
+
+@pytest.fixture(scope="module")
+def images() -> torch.Tensor:
+    return mnist_tensors(train=True, limit=256)[0]
+
+
+def small_config(**kw) -> TrainConfig:
+    return TrainConfig(**{"batch_size": 32, "epochs": 2, "seed": 3, "device": "cpu", "n_fixed": 16, **kw})
+
+
+def params(gan) -> list[torch.Tensor]:
+    return [p.detach().clone() for p in [*gan.G.state_dict().values(), *gan.D.state_dict().values()]]
+
+
+@pytest.mark.parametrize("design", ["block", "mlp"])
+def test_losses_finite_and_history_logged(images, tmp_path, design):
+    gan = build_gan(small_config(design=design))
+    history = train(gan, images=images, out_dir=tmp_path, progress=False)
+    assert gan.epoch == 2
+    for key in HISTORY_KEYS:
+        assert len(history[key]) == 2
+    assert all(torch.isfinite(torch.tensor(history["loss_d"] + history["loss_g"])))
+    assert all(0 < v < 1 for v in history["d_real"] + history["d_fake"])
+    assert sorted(p.name for p in (tmp_path / "samples").iterdir()) == ["epoch_001.png", "epoch_002.png"]
+
+
+def test_training_changes_weights_and_is_seeded(images):
+    a, b, c = (build_gan(small_config(epochs=1, seed=s)) for s in (3, 3, 4))
+    before = params(a)
+    for gan in (a, b, c):
+        train(gan, images=images, progress=False)
+    assert any(not torch.equal(x, y) for x, y in zip(before, params(a), strict=True))
+    assert all(torch.equal(x, y) for x, y in zip(params(a), params(b), strict=True))
+    assert any(not torch.equal(x, y) for x, y in zip(params(a), params(c), strict=True))
+
+
+def test_checkpoint_round_trip(images, tmp_path):
+    gan = build_gan(small_config(epochs=1))
+    train(gan, images=images, out_dir=tmp_path, progress=False)
+    state = torch.load(tmp_path / "checkpoint.pt", weights_only=True)  # plain types only
+    assert state["epoch"] == 1 and state["kind"] == "training"
+    back = resume_gan(tmp_path / "checkpoint.pt")
+    assert back.epoch == 1 and back.history == gan.history and back.config == gan.config
+    assert all(torch.equal(x, y) for x, y in zip(params(gan), params(back), strict=True))
+    assert torch.equal(back.fixed_noise, gan.fixed_noise)
+    G = load_generator(tmp_path / "checkpoint.pt")  # a training checkpoint also serves a generator
+    assert not G.training and torch.equal(G.net[-2].weight, gan.G.net[-2].weight)
+
+
+def test_resume_is_bitwise_identical_to_an_uninterrupted_run(images, tmp_path):
+    straight = build_gan(small_config(epochs=3))
+    train(straight, images=images, progress=False)
+
+    first = build_gan(small_config(epochs=3))
+    train(first, epochs=1, images=images, out_dir=tmp_path, progress=False)
+    torch.manual_seed(12345)  # disturb the global RNG: the run must not depend on it
+    resumed = resume_gan(tmp_path / "checkpoint.pt")
+    train(resumed, images=images, out_dir=tmp_path, progress=False)
+
+    assert resumed.epoch == straight.epoch == 3
+    assert all(torch.equal(x, y) for x, y in zip(params(straight), params(resumed), strict=True))
+    assert resumed.history["loss_d"] == straight.history["loss_d"]
+
+
+def test_nan_guard_stops_and_keeps_last_good_checkpoint(images, tmp_path):
+    gan = build_gan(small_config(epochs=3))
+    train(gan, epochs=1, images=images, out_dir=tmp_path, progress=False)
+    good = (tmp_path / "checkpoint.pt").read_bytes()
+    with torch.no_grad():
+        gan.G.net[-2].weight.fill_(float("nan"))  # poison the generator's last layer
+    with pytest.raises(TrainingDiverged, match=r"epoch 2.*last good checkpoint \(epoch 1\)"):
+        train(gan, images=images, out_dir=tmp_path, progress=False, check_every=2)
+    assert (tmp_path / "checkpoint.pt").read_bytes() == good
+    assert load_checkpoint(tmp_path / "checkpoint.pt")["epoch"] == 1
+
+
+def test_interrupt_keeps_last_finished_epoch(images, tmp_path, capsys):
+    def stop_after_first(gan, samples):
+        if gan.epoch == 1:
+            raise KeyboardInterrupt
+
+    gan = build_gan(small_config(epochs=3))
+    train(gan, images=images, out_dir=tmp_path, progress=False, on_epoch_end=stop_after_first)
+    assert gan.epoch == 1
+    assert "keeping the last finished epoch (1)" in capsys.readouterr().out
+    assert resume_gan(tmp_path / "checkpoint.pt").epoch == 1
+
+
+def test_atomic_write_leaves_old_checkpoint_on_failure(tmp_path, monkeypatch):
+    path = save_checkpoint({"kind": "test", "value": 1}, tmp_path / "c.pt")
+
+    def broken_save(obj, f):
+        f.write(b"half a checkpoint")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(torch, "save", broken_save)
+    with pytest.raises(OSError, match="disk full"):
+        save_checkpoint({"kind": "test", "value": 2}, path)
+    monkeypatch.undo()
+    assert load_checkpoint(path)["value"] == 1
+    assert [p.name for p in tmp_path.iterdir()] == ["c.pt"]  # no temporary file left behind
+
+
+def test_bad_checkpoints_fail_clearly(tmp_path):
+    missing = tmp_path / "nope.pt"
+    with pytest.raises(CheckpointError, match="No checkpoint at"):
+        load_checkpoint(missing)
+
+    corrupt = tmp_path / "corrupt.pt"
+    save_checkpoint({"kind": "test"}, corrupt)
+    corrupt.write_bytes(corrupt.read_bytes()[:100])  # truncated
+    with pytest.raises(CheckpointError, match="corrupt or truncated"):
+        load_checkpoint(corrupt)
+
+    foreign = tmp_path / "foreign.pt"
+    torch.save({"state_dict": {}}, foreign)
+    with pytest.raises(CheckpointError, match="not a gan-mnist checkpoint"):
+        load_checkpoint(foreign)
+
+    unsafe = tmp_path / "unsafe.pt"
+    unsafe.write_bytes(pickle.dumps({"format": "gan-mnist", "obj": Arbitrary()}))  # code could run
+    with pytest.raises(CheckpointError, match="could not be read"):
+        load_checkpoint(unsafe)
+
+
+def test_checkpoint_of_another_model_is_refused(images, tmp_path):
+    gan = build_gan(small_config(epochs=1))
+    state = {"kind": "generator", "generator_config": {**gan.G.config, "latent_dim": 64},
+             "generator": gan.G.state_dict()}
+    save_checkpoint(state, tmp_path / "other.pt")
+    with pytest.raises(CheckpointError, match="does not match the Generator"):
+        load_generator(tmp_path / "other.pt")
+    save_checkpoint({"kind": "classifier", "weights": {}}, tmp_path / "cls.pt")
+    with pytest.raises(CheckpointError, match="holds no generator"):
+        load_generator(tmp_path / "cls.pt")
+    with pytest.raises(CheckpointError, match="not a training one"):
+        resume_gan(tmp_path / "cls.pt")
+
+
+def test_config_validation():
+    with pytest.raises(ValueError, match="batch_size must be a positive int"):
+        TrainConfig(batch_size=0)
+    with pytest.raises(ValueError, match="lr > 0"):
+        TrainConfig(lr=-1.0)
+
+
+def test_gif_from_saved_samples(images, tmp_path):
+    gan = build_gan(small_config(epochs=2))
+    train(gan, images=images, out_dir=tmp_path, progress=False)
+    gif = make_gif(sorted((tmp_path / "samples").glob("*.png")), tmp_path / "progress.gif")
+    from PIL import Image
+
+    with Image.open(gif) as im:
+        assert im.n_frames == 2  # one frame per epoch
+        im.seek(1)
+        assert im.info["duration"] == 8 * 250  # the last frame is held
