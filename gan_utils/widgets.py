@@ -198,7 +198,7 @@ class LatentExplorer(widgets.VBox):
             "t": widgets.FloatSlider(
                 value=0.0, min=0.0, max=1.0, step=0.05, description="morph t", style=style, **smooth
             ),
-            "path": widgets.ToggleButtons(
+            "path": widgets.Dropdown(
                 options=list(PATHS), value="linear", description="morph path", style=style
             ),
             "scale": widgets.FloatSlider(
@@ -210,7 +210,8 @@ class LatentExplorer(widgets.VBox):
             ),
         }  # fmt: skip
         self.G = G
-        self.image = widgets.Image(format="png")
+        # flex-start: shown at its own size (sharp pixels), not stretched to the output's width.
+        self.image = widgets.Image(format="png", layout=widgets.Layout(align_self="flex-start"))
         self.status = widgets.Label()
         self.last_render_s = 0.0
         s = self.sliders

@@ -1,0 +1,292 @@
+"""A real browser drives notebook 06 in JupyterLab: run all cells, drag the seed slider, new digits.
+
+This is the one test that sees what a learner sees: JupyterLab renders the explorer's widgets, a
+mouse drag on the seed slider goes through the browser, the kernel and back, and the picture must
+change. It needs Debian's Chromium (`apt-get install chromium` -> /usr/bin/chromium) and the Python
+`playwright` package, which drives it and downloads no browser itself (never `playwright install`).
+When either is missing the test skips and says why, unless GAN_REQUIRE_BROWSER=1 (CI sets it when
+it installed Chromium): then a missing piece is a failure.
+
+    .venv/bin/python -m pytest -m browser -s tests/test_browser.py  # images/browser_screenshot.png
+    GAN_QUICK=1 .venv/bin/python -m pytest -m browser tests/test_browser.py  # runs/quick/browser/
+
+The server serves a temporary copy of the notebook, with temporary settings (no news pop-up, no
+autosave, every cell in the page), and is shut down even when the test fails.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from gan_utils.runtime import is_quick, run_dir
+
+pytestmark = pytest.mark.browser
+
+REPO = Path(__file__).resolve().parents[1]
+NOTEBOOK = Path("notebooks/06_generation.ipynb")
+SCREENSHOT = REPO / "images" / "browser_screenshot.png"  # full-mode runs only; shown by the README
+REQUIRE_ENV = "GAN_REQUIRE_BROWSER"
+CHROMIUM = os.environ.get("GAN_CHROMIUM", "/usr/bin/chromium")
+# Without the networking flags Chromium keeps trying to reach the internet (FIELD_NOTES.md).
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+# Generous: a whole run takes 10-40 s on a warm machine; a cold or busy one can be much slower.
+SERVER_START_S = 120
+STEP_TIMEOUT_MS = 240_000
+
+# JupyterLab user settings for the test session: no news or update pop-up, no autosave (nothing is
+# written back), and every cell attached to the page (not only those in view).
+LAB_SETTINGS = {
+    "@jupyterlab/apputils-extension/notification": {"fetchNews": "false", "checkForUpdates": False},
+    "@jupyterlab/docmanager-extension/plugin": {"autosave": False},
+    "@jupyterlab/notebook-extension/tracker": {"windowingMode": "none"},
+}
+
+
+def missing(why: str) -> None:
+    """Skip, saying why; fail instead when GAN_REQUIRE_BROWSER=1 promised a browser."""
+    if os.environ.get(REQUIRE_ENV, "").strip() == "1":
+        pytest.fail(f"{why} ({REQUIRE_ENV}=1, so the browser test must run)")
+    pytest.skip(f"{why}; set {REQUIRE_ENV}=1 to make this a failure")
+
+
+@pytest.fixture(scope="module")
+def sync_playwright():
+    """Playwright's sync API, or a skip naming what to install."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        missing("the Python package playwright is not installed (pip install playwright)")
+    if not (Path(CHROMIUM).is_file() and os.access(CHROMIUM, os.X_OK)):
+        missing(f"no Chromium at {CHROMIUM} (apt-get install chromium, or set GAN_CHROMIUM)")
+    return sync_playwright
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def child_pids(pid: int) -> list[int]:
+    """Processes whose parent is `pid` (the kernels a Jupyter server started), read from /proc."""
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            children.append(int(stat.parent.name))
+    return children
+
+
+def api(base: str, token: str, path: str, method: str = "GET") -> object:
+    request = urllib.request.Request(
+        f"{base}{path}", method=method, headers={"Authorization": f"token {token}"}
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        body = response.read()
+    return json.loads(body) if body else None
+
+
+@pytest.fixture
+def lab(tmp_path: Path) -> Iterator[dict]:
+    """A JupyterLab server on 127.0.0.1 (random port, token) serving a copy of notebook 06."""
+    root = tmp_path / "root"
+    (root / NOTEBOOK.parent).mkdir(parents=True)
+    shutil.copy(REPO / NOTEBOOK, root / NOTEBOOK)
+    settings = tmp_path / "settings"
+    for plugin, values in LAB_SETTINGS.items():
+        path = settings / f"{plugin}.jupyterlab-settings"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(values))
+    port, token = free_port(), secrets.token_hex(16)
+    env = {
+        **os.environ,  # the kernel inherits it, GAN_QUICK included
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+        "JUPYTER_CONFIG_DIR": str(tmp_path / "config"),  # ignore the user's own Jupyter config
+        "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),
+    }
+    command = [
+        sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
+        f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
+        f"--LabApp.user_settings_dir={settings}", f"--LabApp.workspaces_dir={tmp_path / 'ws'}",
+        "--LabApp.expose_app_in_browser=True",  # window.jupyterapp, to run the Run All command
+    ]  # fmt: skip
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        command.append("--allow-root")
+    log = (tmp_path / "jupyter.log").open("w")
+    server = subprocess.Popen(
+        command, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + SERVER_START_S
+        while True:
+            if server.poll() is not None:
+                pytest.fail(f"jupyter lab exited ({server.returncode}):\n{log_tail(tmp_path)}")
+            try:
+                api(base, token, "/api/status")
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    pytest.fail(
+                        f"jupyter lab not ready in {SERVER_START_S} s:\n{log_tail(tmp_path)}"
+                    )
+                time.sleep(0.25)
+        yield {"base": base, "token": token, "log": tmp_path / "jupyter.log"}
+    finally:
+        stop_server(server, base, token)
+        log.close()
+
+
+def log_tail(tmp_path: Path, lines: int = 40) -> str:
+    return "\n".join((tmp_path / "jupyter.log").read_text(errors="replace").splitlines()[-lines:])
+
+
+def stop_server(server: subprocess.Popen, base: str, token: str) -> None:
+    """Shut down the server and its kernels: politely through the API, then by signal."""
+    kernels = child_pids(server.pid)
+    if server.poll() is None:
+        try:
+            api(base, token, "/api/shutdown", method="POST")  # also shuts down its kernels
+            server.wait(timeout=20)
+        except (OSError, subprocess.TimeoutExpired):
+            pass
+    if server.poll() is None:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
+    for pid in kernels:  # kernels run in their own process group: end them by id
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+def kernel_idle(lab: dict) -> bool:
+    kernels = api(lab["base"], lab["token"], "/api/kernels")
+    return bool(kernels) and all(k["execution_state"] == "idle" for k in kernels)
+
+
+def wait_until_idle(page, lab: dict, timeout_s: float = STEP_TIMEOUT_MS / 1000) -> None:
+    """Wait until no cell is running or queued ([*]) and the kernel reports idle twice in a row."""
+    deadline, idle_polls = time.monotonic() + timeout_s, 0
+    while idle_polls < 2:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the kernel was still busy after {timeout_s:.0f} s")
+        busy_cells = page.locator(".jp-InputPrompt", has_text="*").count()
+        idle_polls = idle_polls + 1 if busy_cells == 0 and kernel_idle(lab) else 0
+        time.sleep(0.3)
+
+
+def picture(page) -> bytes:
+    """The PNG bytes the explorer's widgets.Image currently shows, fetched from its <img> src."""
+    image = page.locator("img.widget-image").first
+    data = image.evaluate(
+        """async (img) => {
+            const blob = await (await fetch(img.src)).blob();
+            const bytes = new Uint8Array(await blob.arrayBuffer());
+            let text = "";
+            for (const b of bytes) text += String.fromCharCode(b);
+            return btoa(text);
+        }"""
+    )
+    return base64.b64decode(data)
+
+
+def test_dragging_the_seed_slider_redraws_the_digits(sync_playwright, lab):
+    url = f"{lab['base']}/lab/tree/{NOTEBOOK.as_posix()}?token={lab['token']}&reset"
+    timings = {}
+    start = time.monotonic()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 1500})
+            page.set_default_timeout(STEP_TIMEOUT_MS)
+            page.goto(url)
+            page.locator(".jp-Notebook .jp-Cell").first.wait_for()
+            page.wait_for_function("() => window.jupyterapp !== undefined")
+            wait_until_idle(page, lab)  # the kernel has started
+            timings["lab open, kernel idle"] = time.monotonic() - start
+
+            page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+            image = page.locator("img.widget-image").first
+            image.wait_for(state="visible")
+            timings["widget visible"] = time.monotonic() - start
+            wait_until_idle(page, lab)
+            timings["all cells run"] = time.monotonic() - start
+            outputs = page.locator(".jp-OutputArea-output").all_inner_texts()
+            errors = [text for text in outputs if "Traceback" in text]
+            assert not errors, f"a cell failed:\n{errors[0]}"
+            prompts = page.locator(".jp-CodeCell .jp-InputPrompt").all_inner_texts()
+            assert all(re.search(r"\[\d+\]", p) for p in prompts), f"cells not run: {prompts}"
+
+            before = picture(page)
+            with Image.open(io.BytesIO(before)) as shown:
+                assert shown.format == "PNG" and shown.width >= 600  # 8x8 digits, upscaled
+
+            # Drag the handle of the slider labelled exactly "seed" to the right with the mouse.
+            seed = page.locator(".widget-slider").filter(
+                has=page.locator(".widget-label", has_text=re.compile(r"^seed$"))
+            )
+            handle = seed.locator(".noUi-handle, .ui-slider-handle").first  # ipywidgets 8, 7
+            handle.scroll_into_view_if_needed()
+            box = handle.bounding_box()
+            x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+            old_src = image.get_attribute("src")
+            moved = time.monotonic()
+            page.mouse.move(x, y)
+            page.mouse.down()
+            page.mouse.move(x + 80, y, steps=10)
+            page.mouse.up()
+            # The slider's number changes at once; the picture only after the kernel redrew it.
+            page.wait_for_function(
+                "(old) => document.querySelector('img.widget-image').src !== old", arg=old_src
+            )
+            timings["drag -> new picture"] = time.monotonic() - moved
+            wait_until_idle(page, lab)
+            new_seed = seed.locator(".widget-readout").first.inner_text().strip()
+            after = picture(page)
+            assert int(new_seed) > 0, f"the seed slider did not move (reads {new_seed!r})"
+            assert after != before, "the picture did not change after dragging the seed slider"
+            with Image.open(io.BytesIO(after)) as shown:
+                assert shown.size == Image.open(io.BytesIO(before)).size
+
+            target = run_dir("browser") / SCREENSHOT.name if is_quick() else SCREENSHOT
+            target.parent.mkdir(parents=True, exist_ok=True)
+            cell = page.locator(".jp-CodeCell").filter(has=page.locator("img.widget-image")).first
+            cell.screenshot(path=str(target))
+        finally:
+            browser.close()
+    timings["whole test"] = time.monotonic() - start
+    print(f"\nseed {new_seed}; screenshot: {target}")
+    print("  ".join(f"{name}: {seconds:.1f} s" for name, seconds in timings.items()))
