@@ -227,7 +227,7 @@ def train(
             for key, value in zip(HISTORY_KEYS, [*means, time.perf_counter() - start], strict=True):
                 gan.history[key].append(value)
             if cfg.eval_every and gan.epoch % cfg.eval_every == 0:
-                _evaluate(gan)
+                _evaluate(gan, out_dir)
             samples = fixed_samples(gan)
             if out_dir is not None:
                 save_grid(samples, out_dir / "samples" / f"epoch_{gan.epoch:03d}.png")
@@ -242,17 +242,21 @@ def train(
     return gan.history
 
 
-def _evaluate(gan: GAN) -> None:
-    """Log the classifier metric in the history; keep the best generator as best_generator.pt."""
-    from gan_utils.evaluation import evaluate_generator  # the metric is optional and heavier to import
+def _evaluate(gan: GAN, out_dir: Path | None) -> None:
+    """Log the classifier metric (gan_utils.evaluation) in the history; keep the best generator.
 
-    was_training = gan.G.training
-    scores = evaluate_generator(gan.G.eval(), n=gan.config.eval_samples, seed=0, device=gan.device)
-    gan.G.train(was_training)
-    for key, value in scores.items():
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            gan.history.setdefault(f"eval_{key}", []).append(float(value))
+    The generator with the lowest Fréchet distance so far is saved as OUT/best_generator.pt.
+    """
+    from gan_utils.evaluation import evaluate_generator  # loads the shipped classifier on first use
+
+    scores = evaluate_generator(gan.G, n=gan.config.eval_samples, seed=0, device=gan.device)
+    best = min(gan.history.get("eval_fd", [math.inf]))
+    for key in ("fd", "digits_covered", "kl_to_uniform", "seconds"):
+        gan.history.setdefault(f"eval_{key}", []).append(float(scores[key]))
     gan.history.setdefault("eval_epoch", []).append(float(gan.epoch))
+    if out_dir is not None and scores["fd"] < best:
+        save_generator(gan.G, out_dir / "best_generator.pt", epoch=gan.epoch, fd=float(scores["fd"]),
+                       eval_samples=gan.config.eval_samples)
 
 
 def make_gif(frames: list[Path], path: str | Path, seconds_per_frame: float = 0.25) -> Path:

@@ -179,3 +179,13 @@ def test_gif_from_saved_samples(images, tmp_path):
         assert im.n_frames == 2  # one frame per epoch
         im.seek(1)
         assert im.info["duration"] == 8 * 250  # the last frame is held
+
+
+def test_metric_during_training_keeps_best_generator(images, tmp_path):
+    gan = build_gan(small_config(epochs=2, eval_every=1, eval_samples=200))
+    history = train(gan, images=images, out_dir=tmp_path, progress=False)
+    assert history["eval_epoch"] == [1.0, 2.0]
+    assert len(history["eval_fd"]) == 2 and all(v > 0 for v in history["eval_fd"])
+    best = load_checkpoint(tmp_path / "best_generator.pt")
+    assert best["meta"]["fd"] == min(history["eval_fd"])
+    assert best["meta"]["epoch"] == 1 + history["eval_fd"].index(min(history["eval_fd"]))
