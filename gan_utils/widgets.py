@@ -182,7 +182,12 @@ class LatentExplorer(widgets.VBox):
         self, G: nn.Module, seed: int = 0, n: int = 8, continuous_update: bool = True
     ) -> None:
         _check_generator(G)
-        latent_batch(seed, n)  # validates seed and n before any widget exists
+        if not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
+            raise ValueError(
+                f"seed must be an int from 0 to {MAX_SEED} (the slider's range), got {seed!r}."
+            )
+        if not isinstance(n, int) or not 2 <= n <= MAX_GRID:
+            raise ValueError(f"n (grid size) must be an int from 2 to {MAX_GRID}, got {n!r}.")
         style = {"description_width": "100px"}
         # Seeds and the grid size jump to other digits: redraw once, when the slider is released.
         # The morph and the scale change digits smoothly: redraw while dragging, to see them move.

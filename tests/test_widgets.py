@@ -156,3 +156,7 @@ def test_bad_arguments_say_what_was_expected(G):
         interpolate(z, z[:1], 0.5)
     with pytest.raises(ValueError, match="G.eval"):
         latent_explorer(Generator(latent_dim=16, hidden=(32,)))
+    with pytest.raises(ValueError, match="from 2 to"):
+        latent_explorer(G, n=1)
+    with pytest.raises(ValueError, match="slider's range"):
+        latent_explorer(G, seed=10_000)
