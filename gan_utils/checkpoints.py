@@ -50,11 +50,15 @@ def save_checkpoint(state: dict[str, Any], path: str | os.PathLike) -> Path:
     return path
 
 
-def load_checkpoint(path: str | os.PathLike, map_location: str | torch.device = "cpu") -> dict[str, Any]:
+def load_checkpoint(
+    path: str | os.PathLike, map_location: str | torch.device = "cpu"
+) -> dict[str, Any]:
     """Load a checkpoint written by `save_checkpoint`, with weights_only=True (notebook 05)."""
     path = Path(path)
     if not path.is_file():
-        raise CheckpointError(f"No checkpoint at {path}. Train one (notebook 05) or check the path.")
+        raise CheckpointError(
+            f"No checkpoint at {path}. Train one (notebook 05) or check the path."
+        )
     try:
         state = torch.load(path, map_location=map_location, weights_only=True)
     except Exception as exc:
@@ -76,7 +80,12 @@ def load_checkpoint(path: str | os.PathLike, map_location: str | torch.device = 
 def save_generator(G: Generator, path: str | os.PathLike, **meta: Any) -> Path:
     """Save only the generator (config + weights + plain-typed `meta`): the small file we ship."""
     return save_checkpoint(
-        {"kind": "generator", "generator_config": G.config, "generator": G.state_dict(), "meta": meta},
+        {
+            "kind": "generator",
+            "generator_config": G.config,
+            "generator": G.state_dict(),
+            "meta": meta,
+        },
         path,
     )
 

@@ -55,29 +55,51 @@ def cmd_train(args: argparse.Namespace) -> None:
         print(f"resuming {ckpt} at epoch {gan.epoch}")
     else:
         if ckpt.exists() and not args.overwrite:
-            raise SystemExit(f"{ckpt} exists: pass --resume to continue it or --overwrite to start again.")
-        gan = build_gan(TrainConfig(
-            design=args.design, latent_dim=args.latent_dim, batch_size=args.batch_size, lr=args.lr,
-            epochs=args.epochs, seed=args.seed, limit=args.limit, device=args.device,
-            eval_every=args.eval_every,
-        ))
+            raise SystemExit(
+                f"{ckpt} exists: pass --resume to continue it or --overwrite to start again."
+            )
+        gan = build_gan(
+            TrainConfig(
+                design=args.design,
+                latent_dim=args.latent_dim,
+                batch_size=args.batch_size,
+                lr=args.lr,
+                epochs=args.epochs,
+                seed=args.seed,
+                limit=args.limit,
+                device=args.device,
+                eval_every=args.eval_every,
+            )
+        )
     print(f"training a {gan.config.design!r} GAN on {gan.device} for {args.epochs} epochs -> {out}")
     history = train(gan, epochs=args.epochs, out_dir=out)
     frames = sorted((out / "samples").glob("epoch_*.png"))
     make_gif(frames, out / "progress.gif")
     ax = plot_losses(history)
     ax.figure.savefig(out / "losses.png", dpi=120, bbox_inches="tight")
-    save_generator(gan.G, out / "generator.pt", epochs=gan.epoch, config=gan.config.to_dict(),
-                   seconds=float(sum(history["seconds"])), device=str(gan.device))
-    print(f"done: epoch {gan.epoch}, {sum(history['seconds']):.0f} s of training; wrote "
-          f"{out / 'generator.pt'}, {out / 'progress.gif'}, {out / 'losses.png'}")
+    save_generator(
+        gan.G,
+        out / "generator.pt",
+        epochs=gan.epoch,
+        config=gan.config.to_dict(),
+        seconds=float(sum(history["seconds"])),
+        device=str(gan.device),
+    )
+    print(
+        f"done: epoch {gan.epoch}, {sum(history['seconds']):.0f} s of training; wrote "
+        f"{out / 'generator.pt'}, {out / 'progress.gif'}, {out / 'losses.png'}"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m gan_utils", description="Train a GAN on MNIST or sample from one.")
+    parser = argparse.ArgumentParser(
+        prog="python -m gan_utils", description="Train a GAN on MNIST or sample from one."
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
-    t = sub.add_parser("train", help="train (or resume) a GAN; writes checkpoint, samples, GIF, loss plot")
+    t = sub.add_parser(
+        "train", help="train (or resume) a GAN; writes checkpoint, samples, GIF, loss plot"
+    )
     t.add_argument("--design", choices=["block", "mlp"], default="block")
     t.add_argument("--epochs", type=int, default=20)
     t.add_argument("--batch-size", type=int, default=64)
@@ -85,18 +107,30 @@ def main(argv: list[str] | None = None) -> int:
     t.add_argument("--latent-dim", type=int, default=100)
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--limit", type=int, default=None, help="train on the first N images only")
-    t.add_argument("--eval-every", type=int, default=0, help="classifier metric every N epochs (0: off)")
+    t.add_argument(
+        "--eval-every", type=int, default=0, help="classifier metric every N epochs (0: off)"
+    )
     t.add_argument("--device", default=None, help="cpu, cuda or mps (default: the best available)")
     t.add_argument("--out", default="runs/train", help="folder for checkpoint.pt, samples/, GIF")
     t.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
-    t.add_argument("--overwrite", action="store_true", help="start again even if OUT/checkpoint.pt exists")
+    t.add_argument(
+        "--overwrite", action="store_true", help="start again even if OUT/checkpoint.pt exists"
+    )
     t.set_defaults(func=cmd_train)
 
     s = sub.add_parser("sample", help="write N generated images as a PNG grid or a .pt tensor")
-    s.add_argument("--checkpoint", default=None, help="generator or training checkpoint (default: the shipped one)")
+    s.add_argument(
+        "--checkpoint",
+        default=None,
+        help="generator or training checkpoint (default: the shipped one)",
+    )
     s.add_argument("--n", type=int, default=64)
     s.add_argument("--seed", type=int, default=0)
-    s.add_argument("--out", required=True, help="FILE.png (grid) or FILE.pt (tensor N x 1 x 28 x 28 in [-1, 1])")
+    s.add_argument(
+        "--out",
+        required=True,
+        help="FILE.png (grid) or FILE.pt (tensor N x 1 x 28 x 28 in [-1, 1])",
+    )
     s.add_argument("--nrow", type=int, default=None, help="images per row in a PNG grid")
     s.add_argument("--device", default=None)
     s.set_defaults(func=cmd_sample)

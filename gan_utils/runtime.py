@@ -32,7 +32,9 @@ def is_quick() -> bool:
         return False
     if value in ("1", "true", "yes"):
         return True
-    raise ValueError(f"{QUICK_ENV}={value!r} is not understood: use {QUICK_ENV}=1 or leave it unset.")
+    raise ValueError(
+        f"{QUICK_ENV}={value!r} is not understood: use {QUICK_ENV}=1 or leave it unset."
+    )
 
 
 def full_or_quick(full: T, quick: T) -> T:

@@ -38,7 +38,9 @@ class TrainConfig:
     latent_dim: int = 100
     batch_size: int = 64
     lr: float = 2e-4
-    beta1: float = 0.5  # Adam's momentum; 0.5 instead of 0.9 keeps the two players from overshooting
+    beta1: float = (
+        0.5  # Adam's momentum; 0.5 instead of 0.9 keeps the two players from overshooting
+    )
     beta2: float = 0.999
     epochs: int = 20
     seed: int = 0
@@ -54,7 +56,9 @@ class TrainConfig:
             if not isinstance(getattr(self, name), int) or getattr(self, name) < 1:
                 raise ValueError(f"{name} must be a positive int, got {getattr(self, name)!r}.")
         if not (self.lr > 0 and 0 <= self.beta1 < 1 and 0 <= self.beta2 < 1):
-            raise ValueError(f"need lr > 0 and 0 <= betas < 1, got lr={self.lr}, betas=({self.beta1}, {self.beta2}).")
+            raise ValueError(
+                f"need lr > 0 and 0 <= betas < 1, got lr={self.lr}, betas=({self.beta1}, {self.beta2})."
+            )
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -80,7 +84,9 @@ class GAN:
 def make_optimizer(model: nn.Module, config: TrainConfig, device: torch.device) -> torch.optim.Adam:
     """Adam with the DCGAN settings; the fused kernel where the device supports it (notebook 05)."""
     fused = device.type in ("cuda", "cpu")  # one kernel per step instead of a dozen small ones
-    return torch.optim.Adam(model.parameters(), lr=config.lr, betas=(config.beta1, config.beta2), fused=fused)
+    return torch.optim.Adam(
+        model.parameters(), lr=config.lr, betas=(config.beta1, config.beta2), fused=fused
+    )
 
 
 def build_gan(config: TrainConfig) -> GAN:
@@ -92,8 +98,17 @@ def build_gan(config: TrainConfig) -> GAN:
     fixed_noise = make_noise(config.n_fixed, config.latent_dim, device, generator=shuffle)
     # The run owns its random streams, so two GANs in one notebook do not disturb each other.
     noise = torch.Generator(device=device).manual_seed(config.seed + 1)
-    return GAN(config, G, D, make_optimizer(G, config, device), make_optimizer(D, config, device),
-               fixed_noise, shuffle, noise, device)
+    return GAN(
+        config,
+        G,
+        D,
+        make_optimizer(G, config, device),
+        make_optimizer(D, config, device),
+        fixed_noise,
+        shuffle,
+        noise,
+        device,
+    )
 
 
 def train_step(gan: GAN, real: torch.Tensor) -> torch.Tensor:
@@ -162,7 +177,9 @@ def resume_gan(path: str | Path, device: str | None = None) -> GAN:
     """Rebuild a run from its checkpoint so that training continues as if never stopped (notebook 05)."""
     state = load_checkpoint(path)
     if state.get("kind") != "training":
-        raise CheckpointError(f"{path} is a {state.get('kind', 'unknown')!r} checkpoint, not a training one.")
+        raise CheckpointError(
+            f"{path} is a {state.get('kind', 'unknown')!r} checkpoint, not a training one."
+        )
     config = TrainConfig(**{**state["config"], **({"device": device} if device else {})})
     gan = build_gan(config)
     try:
@@ -171,7 +188,9 @@ def resume_gan(path: str | Path, device: str | None = None) -> GAN:
         gan.opt_g.load_state_dict(state["opt_g"])
         gan.opt_d.load_state_dict(state["opt_d"])
     except (RuntimeError, ValueError, KeyError) as exc:
-        raise CheckpointError(f"{path} does not match the models its config describes: {str(exc)[:300]}") from None
+        raise CheckpointError(
+            f"{path} does not match the models its config describes: {str(exc)[:300]}"
+        ) from None
     gan.epoch, gan.history = state["epoch"], state["history"]
     gan.fixed_noise = state["fixed_noise"].to(gan.device)
     gan.shuffle.set_state(state["rng_shuffle"])
@@ -207,11 +226,17 @@ def train(
     epochs = cfg.epochs if epochs is None else epochs
     out_dir = Path(out_dir) if out_dir is not None else None
     if images is None:
-        images, _ = mnist_tensors(train=True, root=cfg.data_root, device=gan.device, limit=cfg.limit)
-    loader = InMemoryLoader(images.to(gan.device), cfg.batch_size, shuffle=True, generator=gan.shuffle)
+        images, _ = mnist_tensors(
+            train=True, root=cfg.data_root, device=gan.device, limit=cfg.limit
+        )
+    loader = InMemoryLoader(
+        images.to(gan.device), cfg.batch_size, shuffle=True, generator=gan.shuffle
+    )
     if gan.epoch >= epochs:
         return gan.history
-    bar = tqdm(total=(epochs - gan.epoch) * len(loader), disable=not progress, unit="step", desc="training")
+    bar = tqdm(
+        total=(epochs - gan.epoch) * len(loader), disable=not progress, unit="step", desc="training"
+    )
     try:
         while gan.epoch < epochs:
             start = time.perf_counter()
@@ -255,8 +280,13 @@ def _evaluate(gan: GAN, out_dir: Path | None) -> None:
         gan.history.setdefault(f"eval_{key}", []).append(float(scores[key]))
     gan.history.setdefault("eval_epoch", []).append(float(gan.epoch))
     if out_dir is not None and scores["fd"] < best:
-        save_generator(gan.G, out_dir / "best_generator.pt", epoch=gan.epoch, fd=float(scores["fd"]),
-                       eval_samples=gan.config.eval_samples)
+        save_generator(
+            gan.G,
+            out_dir / "best_generator.pt",
+            epoch=gan.epoch,
+            fd=float(scores["fd"]),
+            eval_samples=gan.config.eval_samples,
+        )
 
 
 def make_gif(frames: list[Path], path: str | Path, seconds_per_frame: float = 0.25) -> Path:
@@ -270,8 +300,9 @@ def make_gif(frames: list[Path], path: str | Path, seconds_per_frame: float = 0.
     durations = [ms] * (len(pictures) - 1) + [ms * 8]  # pause on the final result before looping
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    pictures[0].save(path, save_all=True, append_images=pictures[1:], loop=0, duration=durations,
-                     optimize=True)
+    pictures[0].save(
+        path, save_all=True, append_images=pictures[1:], loop=0, duration=durations, optimize=True
+    )
     return path
 
 

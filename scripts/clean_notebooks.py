@@ -17,7 +17,9 @@ DROP_OUTPUT_TYPES = ("application/vnd.jupyter.widget-view+json", "image/svg+xml"
 
 
 def clean(nb: dict) -> dict:
-    nb["metadata"] = {k: v for k, v in nb.get("metadata", {}).items() if k in KEEP_NOTEBOOK_METADATA}
+    nb["metadata"] = {
+        k: v for k, v in nb.get("metadata", {}).items() if k in KEEP_NOTEBOOK_METADATA
+    }
     nb["metadata"].get("kernelspec", {}).update({"display_name": "Python 3", "name": "python3"})
     nb["metadata"].get("language_info", {}).pop("version", None)
     for cell in nb["cells"]:
@@ -32,14 +34,20 @@ def clean(nb: dict) -> dict:
     # Outputs left empty by dropping widget views carry nothing; remove them.
     for cell in nb["cells"]:
         if "outputs" in cell:
-            cell["outputs"] = [o for o in cell["outputs"] if o.get("output_type") != "display_data" or o.get("data")]
+            cell["outputs"] = [
+                o
+                for o in cell["outputs"]
+                if o.get("output_type") != "display_data" or o.get("data")
+            ]
     return nb
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("paths", nargs="+", type=Path)
-    parser.add_argument("--check", action="store_true", help="only report notebooks that need cleaning")
+    parser.add_argument(
+        "--check", action="store_true", help="only report notebooks that need cleaning"
+    )
     args = parser.parse_args()
     dirty = []
     for path in args.paths:

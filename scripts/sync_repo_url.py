@@ -11,8 +11,9 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-import tomllib
 from pathlib import Path
+
+import tomllib
 
 ROOT = Path(__file__).resolve().parents[1]
 # github.com/OWNER/REPO in badges (colab.research.google.com/github/OWNER/REPO), git+https installs,
@@ -30,7 +31,9 @@ def repo_slug() -> str:
     url = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["urls"]["Repository"]
     match = re.fullmatch(r"https://github\.com/([\w.-]+/[\w.-]+)", url.rstrip("/"))
     if not match:
-        raise SystemExit(f"pyproject.toml's Repository URL must look like https://github.com/OWNER/REPO, got {url!r}")
+        raise SystemExit(
+            f"pyproject.toml's Repository URL must look like https://github.com/OWNER/REPO, got {url!r}"
+        )
     return match.group(1)
 
 
@@ -64,7 +67,9 @@ def main() -> int:
             if not args.check:
                 path.write_text(new)
     for path in stale:
-        print(f"{'names another repository than pyproject.toml' if args.check else 'updated'}: {path}")
+        print(
+            f"{'names another repository than pyproject.toml' if args.check else 'updated'}: {path}"
+        )
     return 1 if (args.check and stale) else 0
 
 

@@ -24,29 +24,100 @@ def generator_file(tmp_path_factory):
 
 
 def test_sample_pt_and_png(generator_file, tmp_path):
-    assert main(["sample", "--checkpoint", str(generator_file), "--n", "50", "--seed", "1",
-                 "--out", str(tmp_path / "a.pt")]) == 0
+    assert (
+        main(
+            [
+                "sample",
+                "--checkpoint",
+                str(generator_file),
+                "--n",
+                "50",
+                "--seed",
+                "1",
+                "--out",
+                str(tmp_path / "a.pt"),
+            ]
+        )
+        == 0
+    )
     images = torch.load(tmp_path / "a.pt", weights_only=True)
     assert images.shape == (50, 1, 28, 28) and images.min() >= -1 and images.max() <= 1
-    main(["sample", "--checkpoint", str(generator_file), "--n", "50", "--seed", "1", "--out", str(tmp_path / "b.pt")])
-    assert torch.equal(images, torch.load(tmp_path / "b.pt", weights_only=True))  # same seed, same images
-    assert main(["sample", "--checkpoint", str(generator_file), "--n", "16", "--out", str(tmp_path / "g.png")]) == 0
+    main(
+        [
+            "sample",
+            "--checkpoint",
+            str(generator_file),
+            "--n",
+            "50",
+            "--seed",
+            "1",
+            "--out",
+            str(tmp_path / "b.pt"),
+        ]
+    )
+    assert torch.equal(
+        images, torch.load(tmp_path / "b.pt", weights_only=True)
+    )  # same seed, same images
+    assert (
+        main(
+            [
+                "sample",
+                "--checkpoint",
+                str(generator_file),
+                "--n",
+                "16",
+                "--out",
+                str(tmp_path / "g.png"),
+            ]
+        )
+        == 0
+    )
     with Image.open(tmp_path / "g.png") as im:
         assert im.size == (4 * 28 + 5 * 2, 4 * 28 + 5 * 2)  # a 4 x 4 grid with 2-pixel padding
 
 
 def test_sample_errors(generator_file, tmp_path, capsys):
-    assert main(["sample", "--checkpoint", str(generator_file), "--out", str(tmp_path / "x.jpg")]) == 2
+    assert (
+        main(["sample", "--checkpoint", str(generator_file), "--out", str(tmp_path / "x.jpg")]) == 2
+    )
     assert "must end in .png" in capsys.readouterr().err
-    assert main(["sample", "--checkpoint", str(tmp_path / "missing.pt"), "--out", str(tmp_path / "x.pt")]) == 2
+    assert (
+        main(
+            [
+                "sample",
+                "--checkpoint",
+                str(tmp_path / "missing.pt"),
+                "--out",
+                str(tmp_path / "x.pt"),
+            ]
+        )
+        == 2
+    )
     assert "No checkpoint at" in capsys.readouterr().err
 
 
-@pytest.mark.skipif(REPO_ROOT is None or not (REPO_ROOT / SHIPPED_GENERATOR).exists(), reason="no shipped generator")
+@pytest.mark.skipif(
+    REPO_ROOT is None or not (REPO_ROOT / SHIPPED_GENERATOR).exists(), reason="no shipped generator"
+)
 def test_shipped_generator_writes_10000_images(tmp_path):
     out = tmp_path / "samples.pt"
-    result = subprocess.run([sys.executable, "-m", "gan_utils", "sample", "--n", "10000", "--seed", "0",
-                             "--out", str(out)], capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "gan_utils",
+            "sample",
+            "--n",
+            "10000",
+            "--seed",
+            "0",
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert "wrote 10000 images" in result.stdout
     images = torch.load(out, weights_only=True)
     assert images.shape == (10000, 1, 28, 28) and images.min() >= -1 and images.max() <= 1
@@ -55,9 +126,26 @@ def test_shipped_generator_writes_10000_images(tmp_path):
 
 def test_train_command_runs_and_resumes(tmp_path):
     out = tmp_path / "run"
-    args = ["train", "--epochs", "1", "--limit", "128", "--batch-size", "32", "--device", "cpu", "--out", str(out)]
+    args = [
+        "train",
+        "--epochs",
+        "1",
+        "--limit",
+        "128",
+        "--batch-size",
+        "32",
+        "--device",
+        "cpu",
+        "--out",
+        str(out),
+    ]
     assert main(args) == 0
-    assert {p.name for p in out.iterdir()} >= {"checkpoint.pt", "generator.pt", "progress.gif", "losses.png"}
+    assert {p.name for p in out.iterdir()} >= {
+        "checkpoint.pt",
+        "generator.pt",
+        "progress.gif",
+        "losses.png",
+    }
     with pytest.raises(SystemExit, match="--resume"):
         main(args)
     assert main([*args[:2], "2", *args[3:], "--resume"]) == 0

@@ -34,39 +34,55 @@ def test_notebook_header_and_footer(path):
     nb = cells(path)
     head = source(nb[0])
     assert head.startswith(f"# {path.name[:2]} · "), "first cell: '# NN · Title'"
-    assert f"colab.research.google.com/github/" in head and f"/notebooks/{path.name})" in head, "Colab badge"
+    assert "colab.research.google.com/github/" in head and f"/notebooks/{path.name})" in head, (
+        "Colab badge"
+    )
     for bullet in ("What you will build", "What you will learn", "What you will need"):
         assert bullet in head
     setup = next(source(c) for c in nb if c["cell_type"] == "code")
     assert 'IN_COLAB = "google.colab" in sys.modules' in setup and "%pip install" in setup
     text = "\n".join(source(c) for c in nb)
     assert "## Summary" in text and "## Exercises" in text
-    assert any(c["cell_type"] == "code" and source(c).lstrip().startswith(("assert", "import math\n\nassert"))
-               or "\nassert " in source(c) for c in nb), "checks at the end"
+    assert any(
+        c["cell_type"] == "code"
+        and source(c).lstrip().startswith(("assert", "import math\n\nassert"))
+        or "\nassert " in source(c)
+        for c in nb
+    ), "checks at the end"
     nxt = ROOT / "notebooks" / f"{int(path.name[:2]) + 1:02d}"
     if list(nxt.parent.glob(nxt.name + "_*.ipynb")):
-        assert re.search(rf"\]\({nxt.name}_\w+\.ipynb\)", source(nb[-1])), "last cell links the next notebook"
+        assert re.search(rf"\]\({nxt.name}_\w+\.ipynb\)", source(nb[-1])), (
+            "last cell links the next notebook"
+        )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_committed_outputs_are_clean(path):
     nb = cells(path)
     code = [c for c in nb if c["cell_type"] == "code"]
-    assert not [o for c in code for o in c.get("outputs", []) if o["output_type"] == "error"], "error outputs"
+    assert not [o for c in code for o in c.get("outputs", []) if o["output_type"] == "error"], (
+        "error outputs"
+    )
     counts = [c["execution_count"] for c in code if c.get("execution_count") is not None]
     assert counts == sorted(counts), "re-run top to bottom before committing"
     assert path.stat().st_size < 1_500_000, "keep a notebook under about 1 MB"
     for c in nb:
         for o in c.get("outputs", []):
             assert "image/svg+xml" not in o.get("data", {}), "PNG figures only"
-    check = subprocess.run([sys.executable, str(ROOT / "scripts/clean_notebooks.py"), "--check", str(path)],
-                           capture_output=True, text=True)
+    check = subprocess.run(
+        [sys.executable, str(ROOT / "scripts/clean_notebooks.py"), "--check", str(path)],
+        capture_output=True,
+        text=True,
+    )
     assert check.returncode == 0, check.stdout
 
 
 def test_repository_url_is_the_same_everywhere():
-    check = subprocess.run([sys.executable, str(ROOT / "scripts/sync_repo_url.py"), "--check"],
-                           capture_output=True, text=True)
+    check = subprocess.run(
+        [sys.executable, str(ROOT / "scripts/sync_repo_url.py"), "--check"],
+        capture_output=True,
+        text=True,
+    )
     assert check.returncode == 0, check.stdout + check.stderr
 
 

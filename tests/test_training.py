@@ -30,11 +30,15 @@ def images() -> torch.Tensor:
 
 
 def small_config(**kw) -> TrainConfig:
-    return TrainConfig(**{"batch_size": 32, "epochs": 2, "seed": 3, "device": "cpu", "n_fixed": 16, **kw})
+    return TrainConfig(
+        **{"batch_size": 32, "epochs": 2, "seed": 3, "device": "cpu", "n_fixed": 16, **kw}
+    )
 
 
 def params(gan) -> list[torch.Tensor]:
-    return [p.detach().clone() for p in [*gan.G.state_dict().values(), *gan.D.state_dict().values()]]
+    return [
+        p.detach().clone() for p in [*gan.G.state_dict().values(), *gan.D.state_dict().values()]
+    ]
 
 
 @pytest.mark.parametrize("design", ["block", "mlp"])
@@ -46,7 +50,10 @@ def test_losses_finite_and_history_logged(images, tmp_path, design):
         assert len(history[key]) == 2
     assert all(torch.isfinite(torch.tensor(history["loss_d"] + history["loss_g"])))
     assert all(0 < v < 1 for v in history["d_real"] + history["d_fake"])
-    assert sorted(p.name for p in (tmp_path / "samples").iterdir()) == ["epoch_001.png", "epoch_002.png"]
+    assert sorted(p.name for p in (tmp_path / "samples").iterdir()) == [
+        "epoch_001.png",
+        "epoch_002.png",
+    ]
 
 
 def test_training_changes_weights_and_is_seeded(images):
@@ -150,8 +157,11 @@ def test_bad_checkpoints_fail_clearly(tmp_path):
 
 def test_checkpoint_of_another_model_is_refused(images, tmp_path):
     gan = build_gan(small_config(epochs=1))
-    state = {"kind": "generator", "generator_config": {**gan.G.config, "latent_dim": 64},
-             "generator": gan.G.state_dict()}
+    state = {
+        "kind": "generator",
+        "generator_config": {**gan.G.config, "latent_dim": 64},
+        "generator": gan.G.state_dict(),
+    }
     save_checkpoint(state, tmp_path / "other.pt")
     with pytest.raises(CheckpointError, match="does not match the Generator"):
         load_generator(tmp_path / "other.pt")
