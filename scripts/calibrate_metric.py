@@ -43,7 +43,7 @@ def candidates(n: int, train: torch.Tensor) -> dict[str, torch.Tensor | str]:
     real = train[torch.randperm(len(train), generator=g)[:n]]
     noise = torch.randn(real.shape, generator=g)
     rows: dict[str, torch.Tensor | str] = {f"real training images ({n} drawn at random)": real}
-    for sigma in (1.0, 2.0):
+    for sigma in (0.5, 1.0):
         rows[f"training images blurred (Gaussian, sigma {sigma})"] = gaussian_blur(real, 9, sigma)
     for std in (0.2, 0.5):
         rows[f"training images + Gaussian noise (std {std})"] = (real + std * noise).clamp(-1, 1)
