@@ -1,0 +1,52 @@
+"""Publish a finished `python -m gan_utils train` run: copy its generator to checkpoints/ and its pictures
+to images/ under one name, and draw a fresh sample grid with the CLI's sampler.
+
+    python scripts/publish_run.py runs/shipped_block block --epochs 1 5 30
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+from pathlib import Path
+
+import torch
+
+from gan_utils.checkpoints import load_checkpoint, load_generator
+from gan_utils.cli import generate, write_samples
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "run", type=Path, help="the run's folder (has generator.pt, samples/, progress.gif)"
+    )
+    parser.add_argument("name", help="suffix of the published files, e.g. block")
+    parser.add_argument(
+        "--epochs", type=int, nargs="+", default=[1, 5], help="sample grids to publish"
+    )
+    args = parser.parse_args()
+    run, images, ckpts = args.run, ROOT / "images", ROOT / "checkpoints"
+    images.mkdir(exist_ok=True)
+    ckpts.mkdir(exist_ok=True)
+    meta = load_checkpoint(run / "generator.pt")["meta"]
+    shutil.copyfile(run / "generator.pt", ckpts / f"generator_{args.name}.pt")
+    shutil.copyfile(run / "progress.gif", images / f"progress_{args.name}.gif")
+    shutil.copyfile(run / "losses.png", images / f"losses_{args.name}.png")
+    for epoch in args.epochs:
+        shutil.copyfile(
+            run / "samples" / f"epoch_{epoch:03d}.png",
+            images / f"{args.name}_epoch_{epoch:03d}.png",
+        )
+    G = load_generator(ckpts / f"generator_{args.name}.pt")
+    write_samples(generate(G, 64, seed=0), images / f"samples_{args.name}.png", nrow=8)
+    print(
+        f"published {args.name}: {meta['epochs']} epochs, {meta['seconds']:.0f} s on {meta['device']}, "
+        f"{(ckpts / f'generator_{args.name}.pt').stat().st_size / 1e6:.1f} MB, torch {torch.__version__}"
+    )
+
+
+if __name__ == "__main__":
+    main()
