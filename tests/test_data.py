@@ -130,6 +130,8 @@ def test_in_memory_loader_without_shuffle_and_batch_type():
     batches = list(InMemoryLoader(images, batch_size=4, shuffle=False))
     assert [b.flatten().long().tolist() for b in batches] == [[0, 1, 2, 3], [4, 5, 6, 7]]
     assert batches[0].shape == (4, 1, 1, 1) and batches[0].device == images.device
+    batches[0].zero_()  # a training loop may change a batch in place: the data must not change
+    assert images[:4].flatten().tolist() == [0, 1, 2, 3]
 
 
 def test_in_memory_loader_rejects_bad_arguments():

@@ -1,0 +1,122 @@
+"""The networks the notebooks build in cells are the ones gan_utils ships: the two must not drift.
+
+In the style of rasbt/reasoning-from-scratch: read a notebook's code cells, execute only those
+marked with a first line `# DEFINES: <what>`, and compare what they define with gan_utils.
+Nothing else of the notebook runs.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from gan_utils.models import Discriminator, Generator
+from gan_utils.models import block as package_block
+
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+MARKER = "# DEFINES:"
+
+
+def defining_cells(name: str) -> dict[str, str]:
+    """{what: source} for the code cells of notebooks/NAME whose first line is `# DEFINES: what`."""
+    cells = json.loads((NOTEBOOKS / name).read_text())["cells"]
+    found = {}
+    for cell in cells:
+        source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+        first = source.lstrip().splitlines()[0] if source.strip() else ""
+        if cell["cell_type"] == "code" and first.startswith(MARKER):
+            found[first[len(MARKER) :].strip()] = source
+    return found
+
+
+def load_definitions(name: str, expected: set[str]) -> dict:
+    """Execute the marked cells of a notebook in order, in one fresh namespace, and return it.
+
+    The namespace starts with `torch` only, which every notebook imports near its top.
+    """
+    cells = defining_cells(name)
+    missing = expected - set(cells)
+    assert not missing, (
+        f"{name} has no cell marked {MARKER} {sorted(missing)}; it has {sorted(cells)}"
+    )
+    namespace: dict = {"torch": torch}
+    for source in cells.values():
+        exec(compile(source, f"{name}:{source.splitlines()[0]}", "exec"), namespace)  # noqa: S102
+    return namespace
+
+
+def assert_same_network(
+    built: torch.nn.Module, package_net: torch.nn.Module, inputs: torch.Tensor
+) -> None:
+    """Same layers (the repr shows every hyper-parameter) and, with copied weights, same outputs."""
+    assert str(built) == str(package_net)
+    assert [n for n, _ in built.named_parameters()] == [
+        n for n, _ in package_net.named_parameters()
+    ]
+    package_net.load_state_dict(built.state_dict())
+    for mode in ("train", "eval"):  # train mode exercises BatchNorm's batch statistics
+        getattr(built, mode)()
+        getattr(package_net, mode)()
+        torch.testing.assert_close(package_net(inputs), built(inputs))
+
+
+@pytest.fixture(scope="module")
+def generator_cells() -> dict:
+    return load_definitions("02_generator.ipynb", {"block", "generator_block", "generator_mlp"})
+
+
+@pytest.fixture(scope="module")
+def discriminator_cells() -> dict:
+    return load_definitions("03_discriminator.ipynb", {"discriminator_mlp", "discriminator_block"})
+
+
+def test_notebook_block_matches_package_block(generator_cells):
+    for normalize in (True, False):
+        torch.manual_seed(0)
+        built = generator_cells["block"](32, 64, normalize=normalize)
+        assert_same_network(built, package_block(32, 64, normalize=normalize), torch.randn(8, 32))
+
+
+@pytest.mark.parametrize(
+    ("maker", "design"), [("make_generator_block", "block"), ("make_generator_mlp", "mlp")]
+)
+def test_notebook_generator_matches_package(generator_cells, maker, design):
+    torch.manual_seed(0)
+    built = generator_cells[maker](100, 28 * 28)
+    package = Generator(latent_dim=100, design=design)
+    z = torch.randn(16, 100)
+    assert_same_network(built, package.net, z)
+    package.eval()
+    torch.testing.assert_close(
+        package(z), built(z).view(16, 1, 28, 28)
+    )  # the reshape Generator adds
+
+
+def test_notebook_generator_follows_its_arguments(generator_cells):
+    small = generator_cells["make_generator_block"](16, 64)
+    assert str(small) == str(Generator(latent_dim=16, image_shape=(1, 8, 8), design="block").net)
+
+
+@pytest.mark.parametrize(
+    ("maker", "design"), [("make_discriminator_block", "block"), ("make_discriminator_mlp", "mlp")]
+)
+def test_notebook_discriminator_matches_package(discriminator_cells, maker, design):
+    torch.manual_seed(0)
+    built = discriminator_cells[maker](28 * 28)
+    package = Discriminator(design=design)
+    images = torch.rand(8, 1, 28, 28) * 2 - 1
+    assert_same_network(built, package.net, images.flatten(1))
+    torch.testing.assert_close(
+        package(images), built(images.flatten(1))
+    )  # the flatten Discriminator adds
+
+
+def test_notebook_bce_matches_torch():
+    bce = load_definitions("04_loss.ipynb", {"bce"})["bce"]
+    p = torch.tensor([0.9, 0.6, 0.2, 0.01, 0.5])
+    y = torch.tensor([1.0, 1.0, 0.0, 1.0, 0.0])
+    torch.testing.assert_close(bce(p, y), F.binary_cross_entropy(p, y))
