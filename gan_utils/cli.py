@@ -11,19 +11,9 @@ import torch
 
 from gan_utils.checkpoints import CheckpointError, load_generator, save_generator
 from gan_utils.data import MNISTNotFoundError
-from gan_utils.models import make_noise
+from gan_utils.evaluation import generate_images
 from gan_utils.plotting import save_grid
 from gan_utils.runtime import get_device
-
-
-@torch.inference_mode()
-def generate(G: torch.nn.Module, n: int, seed: int = 0, batch_size: int = 1000) -> torch.Tensor:
-    """n images (n, 1, 28, 28) in [-1, 1] from generator G; the same seed gives the same images."""
-    if n < 1:
-        raise ValueError(f"n must be at least 1, got {n}.")
-    device = next(G.parameters()).device
-    noise = make_noise(n, G.latent_dim, "cpu", generator=torch.Generator().manual_seed(seed))
-    return torch.cat([G(z.to(device)).cpu() for z in noise.split(batch_size)])
 
 
 def write_samples(images: torch.Tensor, out: Path, nrow: int | None = None) -> Path:
@@ -39,7 +29,7 @@ def write_samples(images: torch.Tensor, out: Path, nrow: int | None = None) -> P
 
 def cmd_sample(args: argparse.Namespace) -> None:
     G = load_generator(args.checkpoint, device=get_device(args.device))
-    images = generate(G, args.n, seed=args.seed)
+    images = generate_images(G, args.n, seed=args.seed)
     path = write_samples(images, Path(args.out), nrow=args.nrow)
     print(f"wrote {len(images)} images {tuple(images.shape[1:])} to {path}")
 

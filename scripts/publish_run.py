@@ -13,7 +13,8 @@ from pathlib import Path
 import torch
 
 from gan_utils.checkpoints import load_checkpoint, load_generator
-from gan_utils.cli import generate, write_samples
+from gan_utils.cli import write_samples
+from gan_utils.evaluation import generate_images
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -41,7 +42,7 @@ def main() -> None:
             images / f"{args.name}_epoch_{epoch:03d}.png",
         )
     G = load_generator(ckpts / f"generator_{args.name}.pt")
-    write_samples(generate(G, 64, seed=0), images / f"samples_{args.name}.png", nrow=8)
+    write_samples(generate_images(G, 64, seed=0), images / f"samples_{args.name}.png", nrow=8)
     print(
         f"published {args.name}: {meta['epochs']} epochs, {meta['seconds']:.0f} s on {meta['device']}, "
         f"{(ckpts / f'generator_{args.name}.pt').stat().st_size / 1e6:.1f} MB, torch {torch.__version__}"
