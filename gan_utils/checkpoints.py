@@ -64,7 +64,7 @@ def load_checkpoint(
     except Exception as exc:
         raise CheckpointError(
             f"{path} could not be read as a PyTorch checkpoint ({type(exc).__name__}: "
-            f"{str(exc).splitlines()[0][:200] if str(exc) else ''}). The file is corrupt or truncated, "
+            f"{str(exc).split('. ')[0][:200]}). The file is corrupt or truncated, "
             "or not a checkpoint: delete it and train again, or restore it from git."
         ) from None
     if not isinstance(state, dict) or state.get("format") != FORMAT:

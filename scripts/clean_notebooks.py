@@ -9,11 +9,22 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 
 KEEP_NOTEBOOK_METADATA = ("kernelspec", "language_info")
 DROP_OUTPUT_TYPES = ("application/vnd.jupyter.widget-view+json", "image/svg+xml", "application/pdf")
+
+
+def _is_progress_bar(output: dict) -> bool:
+    """A tqdm bar: a widget whose text fallback ("training:  0%|...") would only mislead in a file."""
+    data = output.get("data", {})
+    text = "".join(data.get("text/plain", ""))
+    return (
+        "application/vnd.jupyter.widget-view+json" in data
+        and re.search(r"\d+%\|", text) is not None
+    )
 
 
 def clean(nb: dict) -> dict:
@@ -23,10 +34,14 @@ def clean(nb: dict) -> dict:
     nb["metadata"].get("kernelspec", {}).update({"display_name": "Python 3", "name": "python3"})
     nb["metadata"].get("language_info", {}).pop("version", None)
     for cell in nb["cells"]:
+        if "outputs" in cell:
+            cell["outputs"] = [o for o in cell["outputs"] if not _is_progress_bar(o)]
+    for cell in nb["cells"]:
         cell["metadata"] = {k: v for k, v in cell.get("metadata", {}).items() if k in ("tags",)}
         cell.pop("id", None) if nb.get("nbformat_minor", 0) < 5 else None
         for out in cell.get("outputs", []):
-            out.pop("metadata", None) if not out.get("metadata") else None
+            if out.get("output_type") in ("display_data", "execute_result"):
+                out["metadata"] = {}  # required by the notebook format; its contents are run noise
             data = out.get("data")
             if data:
                 for key in DROP_OUTPUT_TYPES:

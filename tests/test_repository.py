@@ -58,6 +58,9 @@ def test_notebook_header_and_footer(path):
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_committed_outputs_are_clean(path):
+    import nbformat
+
+    nbformat.validate(nbformat.read(path, as_version=4))  # jupyter can open and re-run it
     nb = cells(path)
     code = [c for c in nb if c["cell_type"] == "code"]
     assert not [o for c in code for o in c.get("outputs", []) if o["output_type"] == "error"], (
