@@ -27,6 +27,8 @@ lab: $(VENV)/.installed-lab
 	$(VENV)/bin/jupyter lab notebooks/
 
 test: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check gan_utils tests benchmarks scripts notebooks
+	$(VENV)/bin/ruff format --check gan_utils tests benchmarks scripts notebooks
 	GAN_QUICK=1 $(PY) -m pytest --nbval-lax --nbval-current-env -p no:cacheprovider tests notebooks
 
 lint: $(VENV)/.installed-dev

@@ -121,9 +121,13 @@ def prepare_mnist(root: str | os.PathLike | None = None, download: bool = True) 
             reason = f"{type(exc).__name__}: {lines[0]}"
             if len(lines) > 1:
                 reason += f" ... {lines[-1]}"
-            raise MNISTNotFoundError(_not_found_message(where, f"The download failed ({reason}).")) from None
+            raise MNISTNotFoundError(
+                _not_found_message(where, f"The download failed ({reason}).")
+            ) from None
         return where
-    raise MNISTNotFoundError(_not_found_message(where, "Downloading was switched off (download=False)."))
+    raise MNISTNotFoundError(
+        _not_found_message(where, "Downloading was switched off (download=False).")
+    )
 
 
 def _not_found_message(where: Path, why: str) -> str:
@@ -169,7 +173,9 @@ def mnist_tensors(
             raise ValueError(f"limit must be between 1 and {len(images)}, got {limit}.")
         images, labels = images[:limit], labels[:limit]
     # One vectorised conversion instead of 60,000 PIL -> ToTensor -> Normalize calls.
-    images = images.to(device).unsqueeze(1).float().div_(127.5).sub_(1.0)  # (N, 28, 28) -> (N, 1, 28, 28)
+    images = (
+        images.to(device).unsqueeze(1).float().div_(127.5).sub_(1.0)
+    )  # (N, 28, 28) -> (N, 1, 28, 28)
     return images, labels.to(device)
 
 
@@ -190,7 +196,9 @@ class InMemoryLoader:
         if images.ndim != 4:
             raise ValueError(f"images must have shape (N, C, H, W), got {tuple(images.shape)}.")
         if not 0 < batch_size <= len(images):
-            raise ValueError(f"batch_size must be between 1 and {len(images)} (the number of images), got {batch_size}.")
+            raise ValueError(
+                f"batch_size must be between 1 and {len(images)} (the number of images), got {batch_size}."
+            )
         self.images = images
         self.batch_size = batch_size
         self.shuffle = shuffle

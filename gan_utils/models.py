@@ -106,7 +106,9 @@ class Generator(nn.Module):
                 f"Generator expected noise of shape (batch, {self.latent_dim}), got {tuple(z.shape)}. "
                 f"Make it with make_noise(batch, {self.latent_dim}) or torch.randn(batch, {self.latent_dim})."
             )
-        return self.net(z).view(z.shape[0], *self.image_shape)  # (B, latent) -> (B, 784) -> (B, 1, 28, 28)
+        return self.net(z).view(
+            z.shape[0], *self.image_shape
+        )  # (B, latent) -> (B, 784) -> (B, 1, 28, 28)
 
 
 class Discriminator(nn.Module):
@@ -124,7 +126,12 @@ class Discriminator(nn.Module):
         if output not in ("logit", "probability"):
             raise ValueError(f"output must be 'logit' or 'probability', got {output!r}.")
         hidden = tuple(hidden) if hidden is not None else DISCRIMINATOR_HIDDEN[design]
-        self.hidden, self.image_shape, self.design, self.output = hidden, tuple(image_shape), design, output
+        self.hidden, self.image_shape, self.design, self.output = (
+            hidden,
+            tuple(image_shape),
+            design,
+            output,
+        )
         widths = (math.prod(image_shape), *hidden)
         layers: list[nn.Module] = []
         for w_in, w_out in zip(widths[:-1], widths[1:], strict=True):

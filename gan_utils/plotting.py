@@ -18,7 +18,9 @@ def _check_images(images: torch.Tensor) -> torch.Tensor:
     if images.ndim == 3:  # (B, 28, 28) -> (B, 1, 28, 28)
         images = images.unsqueeze(1)
     if images.ndim != 4 or images.shape[1] not in (1, 3):
-        raise ValueError(f"images must have shape (B, 1, H, W) or (B, H, W), got {tuple(images.shape)}.")
+        raise ValueError(
+            f"images must have shape (B, 1, H, W) or (B, H, W), got {tuple(images.shape)}."
+        )
     return images.detach().float().cpu()
 
 
@@ -50,7 +52,9 @@ def save_grid(images: torch.Tensor, path: str | os.PathLike, nrow: int = 8) -> P
     """Save images in [-1, 1] as one PNG grid, creating the folder if needed (notebook 05)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    save_image(_check_images(images), path, nrow=nrow, padding=2, normalize=True, value_range=(-1, 1))
+    save_image(
+        _check_images(images), path, nrow=nrow, padding=2, normalize=True, value_range=(-1, 1)
+    )
     return path
 
 
@@ -63,7 +67,12 @@ def plot_losses(
     """Plot the loss curves stored in a training history (notebook 05)."""
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 3.5))
-    labels = {"loss_d": "discriminator", "loss_g": "generator", "d_real": "D(x)", "d_fake": "D(G(z))"}
+    labels = {
+        "loss_d": "discriminator",
+        "loss_g": "generator",
+        "d_real": "D(x)",
+        "d_fake": "D(G(z))",
+    }
     for key in keys:
         if key not in history:
             raise KeyError(f"history has no {key!r}; it has {sorted(history)}.")
