@@ -396,9 +396,8 @@ def evaluate_generator(
 ) -> dict[str, float | int]:
     """Sample n images from G (seeded, eval mode): `evaluate_images` + seconds (notebook 07).
 
-    Cheap enough for training loops at n=TRAINING_N (2,000): 0.4 s on a 2-core CPU (up to 3 s when
-    other jobs share it), without
-    `train_images`. G's train/eval mode is restored afterwards.
+    Cheap enough for training loops at n=TRAINING_N (2,000) without `train_images`: 0.4 s on a
+    2-core CPU (up to 3 s when other jobs share it). G's train/eval mode is restored afterwards.
     """
     start = time.perf_counter()
     images = generate_images(G, n, seed, device)
