@@ -43,11 +43,24 @@ def save_checkpoint(state: dict[str, Any], path: str | os.PathLike) -> Path:
             torch.save(state, f)
             f.flush()
             os.fsync(f.fileno())
+        _check_loads_safely(tmp)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def _check_loads_safely(path: str | Path) -> None:
+    """Refuse to write a checkpoint that `weights_only=True` could not read back (e.g. a numpy value)."""
+    try:
+        torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:
+        raise CheckpointError(
+            f"Not saved: the checkpoint holds a value that weights_only loading refuses "
+            f"({str(exc).splitlines()[-1][:200]}). Store plain types (int, float, str, list, dict, "
+            "tensors), e.g. str(torch.__version__) or float(x)."
+        ) from None
 
 
 def load_checkpoint(

@@ -199,3 +199,11 @@ def test_metric_during_training_keeps_best_generator(images, tmp_path):
     best = load_checkpoint(tmp_path / "best_generator.pt")
     assert best["meta"]["fd"] == min(history["eval_fd"])
     assert best["meta"]["epoch"] == 1 + history["eval_fd"].index(min(history["eval_fd"]))
+
+
+def test_checkpoint_that_could_not_be_loaded_safely_is_not_written(tmp_path):
+    path = save_checkpoint({"kind": "test", "value": 1}, tmp_path / "c.pt")
+    with pytest.raises(CheckpointError, match="Not saved.*plain types"):
+        save_checkpoint({"kind": "test", "value": Arbitrary()}, path)
+    assert load_checkpoint(path)["value"] == 1  # the old file is intact
+    assert [p.name for p in tmp_path.iterdir()] == ["c.pt"]
