@@ -150,7 +150,9 @@ def test_bad_checkpoints_fail_clearly(tmp_path):
         load_checkpoint(foreign)
 
     unsafe = tmp_path / "unsafe.pt"
-    unsafe.write_bytes(pickle.dumps({"format": "gan-mnist", "obj": Arbitrary()}))  # code could run
+    unsafe.write_bytes(
+        pickle.dumps({"format": "gan-mnist", "obj": Arbitrary()}, protocol=2)
+    )  # code could run
     with pytest.raises(CheckpointError, match="could not be read"):
         load_checkpoint(unsafe)
 
