@@ -23,76 +23,30 @@ def generator_file(tmp_path_factory):
     return path
 
 
+def sample(checkpoint, out, n=None, seed=None) -> int:
+    """Run `python -m gan_utils sample` in-process; returns its exit status."""
+    args = ["sample", "--checkpoint", str(checkpoint), "--out", str(out)]
+    for flag, value in (("--n", n), ("--seed", seed)):
+        args += [flag, str(value)] if value is not None else []
+    return main(args)
+
+
 def test_sample_pt_and_png(generator_file, tmp_path):
-    assert (
-        main(
-            [
-                "sample",
-                "--checkpoint",
-                str(generator_file),
-                "--n",
-                "50",
-                "--seed",
-                "1",
-                "--out",
-                str(tmp_path / "a.pt"),
-            ]
-        )
-        == 0
-    )
+    assert sample(generator_file, tmp_path / "a.pt", n=50, seed=1) == 0
     images = torch.load(tmp_path / "a.pt", weights_only=True)
     assert images.shape == (50, 1, 28, 28) and images.min() >= -1 and images.max() <= 1
-    main(
-        [
-            "sample",
-            "--checkpoint",
-            str(generator_file),
-            "--n",
-            "50",
-            "--seed",
-            "1",
-            "--out",
-            str(tmp_path / "b.pt"),
-        ]
-    )
-    assert torch.equal(
-        images, torch.load(tmp_path / "b.pt", weights_only=True)
-    )  # same seed, same images
-    assert (
-        main(
-            [
-                "sample",
-                "--checkpoint",
-                str(generator_file),
-                "--n",
-                "16",
-                "--out",
-                str(tmp_path / "g.png"),
-            ]
-        )
-        == 0
-    )
+    assert sample(generator_file, tmp_path / "b.pt", n=50, seed=1) == 0
+    same = torch.load(tmp_path / "b.pt", weights_only=True)
+    assert torch.equal(images, same)  # same seed, same images
+    assert sample(generator_file, tmp_path / "g.png", n=16) == 0
     with Image.open(tmp_path / "g.png") as im:
         assert im.size == (4 * 28 + 5 * 2, 4 * 28 + 5 * 2)  # a 4 x 4 grid with 2-pixel padding
 
 
 def test_sample_errors(generator_file, tmp_path, capsys):
-    assert (
-        main(["sample", "--checkpoint", str(generator_file), "--out", str(tmp_path / "x.jpg")]) == 2
-    )
+    assert sample(generator_file, tmp_path / "x.jpg") == 2
     assert "must end in .png" in capsys.readouterr().err
-    assert (
-        main(
-            [
-                "sample",
-                "--checkpoint",
-                str(tmp_path / "missing.pt"),
-                "--out",
-                str(tmp_path / "x.pt"),
-            ]
-        )
-        == 2
-    )
+    assert sample(tmp_path / "missing.pt", tmp_path / "x.pt") == 2
     assert "No checkpoint at" in capsys.readouterr().err
 
 
