@@ -82,6 +82,42 @@ def ours_run(device: torch.device, steps: int, batch_size: int, images: torch.Te
     return time.perf_counter() - start
 
 
+def matmul_floor(device: torch.device, batch_size: int, repeats: int = 100) -> float:
+    """Seconds per step for the step's matrix products alone, each timed in isolation (warm caches).
+
+    The same products as one train_step: G forward and backward, D forward and backward on real+fake,
+    D forward and input gradients in the generator step. No step can beat this with these models.
+    """
+    G, D = Generator(design="block"), Discriminator(design="block")
+    g_shapes = [(m.in_features, m.out_features) for m in G.modules() if isinstance(m, nn.Linear)]
+    d_shapes = [(m.in_features, m.out_features) for m in D.modules() if isinstance(m, nn.Linear)]
+    B = batch_size
+    products = []  # (rows, inner, cols): forward, weight gradient, input gradient of each layer
+    for k, (n_in, n_out) in enumerate(g_shapes):  # G on B noise vectors (no gradient for z)
+        products += [(B, n_in, n_out), (n_out, B, n_in)] + ([(B, n_out, n_in)] if k else [])
+    for k, (n_in, n_out) in enumerate(d_shapes):  # D step on 2B images (no gradient for images)
+        products += [(2 * B, n_in, n_out), (n_out, 2 * B, n_in)] + (
+            [(2 * B, n_out, n_in)] if k else []
+        )
+    for n_in, n_out in d_shapes:  # G step through D on B fakes: forward and input gradients only
+        products += [(B, n_in, n_out), (B, n_out, n_in)]
+    total = 0.0
+    for rows, inner, cols in products:
+        a = torch.randn(rows, inner, device=device)
+        b = torch.randn(inner, cols, device=device)
+        for _ in range(5):
+            a @ b
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+        start = time.perf_counter()
+        for _ in range(repeats):
+            a @ b
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+        total += (time.perf_counter() - start) / repeats
+    return total
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=300)
@@ -112,6 +148,13 @@ def main() -> None:
         for name, ips in (("reference", ref_ips), ("ours", our_ips)):
             print(f"{device.type:8} {name:10} {ips:10.0f} {EPOCH_IMAGES / ips:9.1f}")
         print(f"{device.type:8} {'speed-up':10} {our_ips / ref_ips:9.2f}x")
+        floor = matmul_floor(device, args.batch_size)
+        floor_ips = args.batch_size / floor
+        print(
+            f"{device.type:8} {'matmul floor':10} {floor_ips:10.0f} {EPOCH_IMAGES / floor_ips:9.1f}"
+            f"  (the step's matrix products alone, timed in isolation; ours: "
+            f"{args.batch_size / our_ips * 1e3:.1f} ms/step vs {floor * 1e3:.1f} ms)"
+        )
 
 
 if __name__ == "__main__":
