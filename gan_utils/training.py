@@ -306,11 +306,6 @@ def make_gif(frames: list[Path], path: str | Path, seconds_per_frame: float = 0.
     return path
 
 
-def is_finite_history(history: dict[str, list[float]]) -> bool:
-    """True when every logged loss is a finite number."""
-    return all(math.isfinite(v) for key in ("loss_d", "loss_g") for v in history.get(key, []))
-
-
 __all__ = [
     "GAN",
     "TrainConfig",
