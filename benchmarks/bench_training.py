@@ -30,6 +30,12 @@ from gan_utils.training import TrainConfig, build_gan, train_step
 EPOCH_IMAGES = 60_000
 
 
+def wait_for(device: torch.device) -> None:
+    """Wait until the device has finished its queued work, so the clock measures all of it."""
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+
+
 def reference_run(device: torch.device, steps: int, batch_size: int) -> float:
     """Seconds for `steps` steps of the common tutorial loop (data loading included)."""
     torch.manual_seed(0)
@@ -60,8 +66,7 @@ def reference_run(device: torch.device, steps: int, batch_size: int) -> float:
             done += 1
             if done == steps:
                 break
-    if device.type == "cuda":
-        torch.cuda.synchronize()
+    wait_for(device)
     return time.perf_counter() - start
 
 
@@ -107,13 +112,11 @@ def matmul_floor(device: torch.device, batch_size: int, repeats: int = 100) -> f
         b = torch.randn(inner, cols, device=device)
         for _ in range(5):
             a @ b
-        if device.type == "cuda":
-            torch.cuda.synchronize()
+        wait_for(device)
         start = time.perf_counter()
         for _ in range(repeats):
             a @ b
-        if device.type == "cuda":
-            torch.cuda.synchronize()
+        wait_for(device)
         total += (time.perf_counter() - start) / repeats
     return total
 
