@@ -6,8 +6,12 @@ and then the discriminator step with separate real and fake forward passes.
 Ours: the whole training set as one tensor on the device (InMemoryLoader), gan_utils.training.train_step
 (logits + BCE-with-logits, one D pass over real+fake, no D weight gradients in the G step, fused Adam).
 
-Both use the same models, batch size 64 and real MNIST. Rounds alternate (ref, ours, ref, ours, ...)
-so that load from other processes hits both alike; the median round is reported.
+Both use the same models, batch size 64 and real MNIST. Two more rows show what no loop built from
+PyTorch's kernels can beat here: "minimum" runs only the step's matrix products and its two fused Adam
+updates, back to back on tensors of the real shapes (tests/test_benchmarks.py checks that they are the
+same products as train_step's); "floor" times each of those products alone, with warm caches.
+Rounds alternate (ref, ours, minimum, ref, ...) so that load from other processes hits all alike; the
+median round is reported.
 
     python benchmarks/bench_training.py                 # CPU (+ CUDA when present), 300 steps x 3 rounds
     python benchmarks/bench_training.py --steps 937 --rounds 1   # one whole epoch each
@@ -18,6 +22,8 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
+from collections.abc import Callable
+from functools import partial
 
 import torch
 from torch import nn
@@ -25,7 +31,7 @@ from torch.utils.data import DataLoader
 
 from gan_utils.data import InMemoryLoader, load_mnist, mnist_tensors
 from gan_utils.models import Discriminator, Generator
-from gan_utils.training import TrainConfig, build_gan, train_step
+from gan_utils.training import TrainConfig, build_gan, make_optimizer, train_step
 
 EPOCH_IMAGES = 60_000
 
@@ -87,35 +93,72 @@ def ours_run(device: torch.device, steps: int, batch_size: int, images: torch.Te
     return time.perf_counter() - start
 
 
-def matmul_floor(device: torch.device, batch_size: int, repeats: int = 100) -> float:
-    """Seconds per step for the step's matrix products alone, each timed in isolation (warm caches).
+class _Layer:
+    """One nn.Linear's weight and its gradient, with an input and an output gradient for `rows` samples."""
 
-    The same products as one train_step: G forward and backward, D forward and backward on real+fake,
-    D forward and input gradients in the generator step. No step can beat this with these models.
+    def __init__(self, linear: nn.Linear, rows: int) -> None:
+        self.W, self.dW = linear.weight.detach(), linear.weight.grad
+        n_out, n_in = self.W.shape
+        self.x, self.dx = self.W.new_empty(rows, n_in).normal_(), self.W.new_empty(rows, n_in)
+        self.y, self.dy = self.W.new_empty(rows, n_out), self.W.new_empty(rows, n_out).normal_()
+
+
+def step_work(batch_size: int, device: torch.device) -> tuple[list[Callable], list[Callable]]:
+    """The matrix products and Adam updates of one train_step in its order, and the products alone.
+
+    Same shapes as the real step: G forward on B noise vectors; D forward and backward on 2B images
+    (no gradient for the images) and D's Adam update; D forward and input gradients on B fakes (the
+    generator step); G backward and G's Adam update. As in the real step, a layer's forward and
+    input gradient read its weight, the weight gradient lands in `.grad` and Adam reads it there.
+    Results go to preallocated tensors, so no product pays for memory allocation.
     """
-    G, D = Generator(design="block"), Discriminator(design="block")
-    g_shapes = [(m.in_features, m.out_features) for m in G.modules() if isinstance(m, nn.Linear)]
-    d_shapes = [(m.in_features, m.out_features) for m in D.modules() if isinstance(m, nn.Linear)]
     B = batch_size
-    products = []  # (rows, inner, cols): forward, weight gradient, input gradient of each layer
-    for k, (n_in, n_out) in enumerate(g_shapes):  # G on B noise vectors (no gradient for z)
-        products += [(B, n_in, n_out), (n_out, B, n_in)] + ([(B, n_out, n_in)] if k else [])
-    for k, (n_in, n_out) in enumerate(d_shapes):  # D step on 2B images (no gradient for images)
-        products += [(2 * B, n_in, n_out), (n_out, 2 * B, n_in)] + (
-            [(2 * B, n_out, n_in)] if k else []
-        )
-    for n_in, n_out in d_shapes:  # G step through D on B fakes: forward and input gradients only
-        products += [(B, n_in, n_out), (B, n_out, n_in)]
+    G, D = Generator(design="block").to(device), Discriminator(design="block").to(device)
+    for p in [*G.parameters(), *D.parameters()]:
+        p.grad = torch.zeros_like(p)
+    opt_g, opt_d = (make_optimizer(m, TrainConfig(), device) for m in (G, D))
+
+    def layers(model: nn.Module, rows: int) -> list[_Layer]:
+        return [_Layer(m, rows) for m in model.modules() if isinstance(m, nn.Linear)]
+
+    def forward(layers: list[_Layer]) -> list[Callable]:
+        return [partial(torch.mm, layer.x, layer.W.t(), out=layer.y) for layer in layers]
+
+    def backward(layers: list[_Layer], weight_grads: bool = True) -> list[Callable]:
+        products = []
+        for k, layer in reversed(list(enumerate(layers))):
+            if weight_grads:
+                products.append(partial(torch.mm, layer.dy.t(), layer.x, out=layer.dW))
+            if k > 0 or not weight_grads:  # the first layer's input gradient is needed only for G
+                products.append(partial(torch.mm, layer.dy, layer.W, out=layer.dx))
+        return products
+
+    g_layers, d_both, d_fake = layers(G, B), layers(D, 2 * B), layers(D, B)
+    d_step = forward(g_layers) + forward(d_both) + backward(d_both)
+    g_step = forward(d_fake) + backward(d_fake, weight_grads=False) + backward(g_layers)
+    return d_step + [opt_d.step] + g_step + [opt_g.step], d_step + g_step
+
+
+def minimum_run(device: torch.device, steps: int, work: list[Callable]) -> float:
+    """Seconds for `steps` steps that do nothing but the step's products and Adam updates."""
+    start = time.perf_counter()
+    for _ in range(steps):
+        for item in work:
+            item()
+    wait_for(device)
+    return time.perf_counter() - start
+
+
+def floor_seconds(device: torch.device, products: list[Callable], repeats: int = 50) -> float:
+    """Seconds per step for the matrix products if each ran with warm caches: each timed alone."""
     total = 0.0
-    for rows, inner, cols in products:
-        a = torch.randn(rows, inner, device=device)
-        b = torch.randn(inner, cols, device=device)
-        for _ in range(5):
-            a @ b
+    for product in products:
+        for _ in range(3):
+            product()
         wait_for(device)
         start = time.perf_counter()
         for _ in range(repeats):
-            a @ b
+            product()
         wait_for(device)
         total += (time.perf_counter() - start) / repeats
     return total
@@ -137,26 +180,31 @@ def main() -> None:
         f"torch {torch.__version__}, {torch.get_num_threads()} threads, batch {args.batch_size}, "
         f"{args.steps} steps x {args.rounds} rounds, design (b) models"
     )
-    print(f"{'device':8} {'loop':10} {'images/s':>10} {'s/epoch':>9}")
+    print(f"{'device':8} {'loop':10} {'images/s':>10} {'s/epoch':>9} {'ms/step':>8}")
     for device in devices:
         images, _ = mnist_tensors(train=True, device=device)
+        work, products = step_work(args.batch_size, device)
         ours_run(device, 20, args.batch_size, images)  # warm-up (allocator, kernels)
         reference_run(device, 20, args.batch_size)
-        ref_s, our_s = [], []
+        minimum_run(device, 20, work)
+        seconds = {"reference": [], "ours": [], "minimum": []}
         for _ in range(args.rounds):
-            ref_s.append(reference_run(device, args.steps, args.batch_size))
-            our_s.append(ours_run(device, args.steps, args.batch_size, images))
-        n = args.steps * args.batch_size
-        ref_ips, our_ips = n / statistics.median(ref_s), n / statistics.median(our_s)
-        for name, ips in (("reference", ref_ips), ("ours", our_ips)):
-            print(f"{device.type:8} {name:10} {ips:10.0f} {EPOCH_IMAGES / ips:9.1f}")
-        print(f"{device.type:8} {'speed-up':10} {our_ips / ref_ips:9.2f}x")
-        floor = matmul_floor(device, args.batch_size)
-        floor_ips = args.batch_size / floor
+            seconds["reference"].append(reference_run(device, args.steps, args.batch_size))
+            seconds["ours"].append(ours_run(device, args.steps, args.batch_size, images))
+            seconds["minimum"].append(minimum_run(device, args.steps, work))
+        ms = {name: statistics.median(s) / args.steps * 1e3 for name, s in seconds.items()}
+        ms["floor"] = floor_seconds(device, products) * 1e3
+        notes = {
+            "minimum": "only the step's matrix products and Adam updates, back to back",
+            "floor": "only the products, each timed alone (warm caches)",
+        }
+        for name, step_ms in ms.items():
+            ips = args.batch_size / step_ms * 1e3
+            row = f"{device.type:8} {name:10} {ips:10.0f} {EPOCH_IMAGES / ips:9.1f} {step_ms:8.1f}"
+            print(f"{row}  {notes[name]}" if name in notes else row)
         print(
-            f"{device.type:8} {'matmul floor':10} {floor_ips:10.0f} {EPOCH_IMAGES / floor_ips:9.1f}"
-            f"  (the step's matrix products alone, timed in isolation; ours: "
-            f"{args.batch_size / our_ips * 1e3:.1f} ms/step vs {floor * 1e3:.1f} ms)"
+            f"{device.type:8} speed-up   {ms['reference'] / ms['ours']:9.2f}x  (the minimum step: "
+            f"{ms['reference'] / ms['minimum']:.2f}x)"
         )
 
 
