@@ -6,8 +6,8 @@ and then the discriminator step with separate real and fake forward passes.
 Ours: the whole training set as one tensor on the device (InMemoryLoader), gan_utils.training.train_step
 (logits + BCE-with-logits, one D pass over real+fake, no D weight gradients in the G step, fused Adam).
 
-Both use the same models, batch size 64 and real MNIST. Two more rows show what no loop built from
-PyTorch's kernels can beat here: "minimum" runs only the step's matrix products and its two fused Adam
+Both use the same models, batch size 64 and real MNIST. Two more rows show how fast a loop built from
+PyTorch's kernels could be here: "minimum" runs only the step's matrix products and its two fused Adam
 updates, back to back on tensors of the real shapes (tests/test_benchmarks.py checks that they are the
 same products as train_step's); "floor" times each of those products alone, with warm caches.
 Rounds alternate (ref, ours, minimum, ref, ...) so that load from other processes hits all alike; the

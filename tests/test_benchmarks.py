@@ -6,6 +6,7 @@ import importlib.util
 from collections import Counter
 from pathlib import Path
 
+import pytest
 import torch
 from torch.utils._python_dispatch import TorchDispatchMode
 
@@ -14,7 +15,9 @@ from gan_utils.training import TrainConfig, build_gan, train_step
 BENCH = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_training.py"
 
 
-def load_benchmark():
+@pytest.fixture(scope="module")
+def bench():
+    """benchmarks/bench_training.py, imported as a module (benchmarks/ is not a package)."""
     spec = importlib.util.spec_from_file_location("bench_training", BENCH)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -36,8 +39,7 @@ class MatmulShapes(TorchDispatchMode):
         return func(*args, **kwargs)
 
 
-def test_minimum_step_does_the_same_products_as_train_step():
-    bench = load_benchmark()
+def test_minimum_step_does_the_same_products_as_train_step(bench):
     gan = build_gan(TrainConfig(device="cpu", batch_size=8))
     real = torch.rand(8, 1, 28, 28) * 2 - 1
     with MatmulShapes() as ours:
@@ -50,8 +52,7 @@ def test_minimum_step_does_the_same_products_as_train_step():
     assert len(work) == len(products) + 2  # plus the two Adam updates
 
 
-def test_minimum_step_updates_as_many_parameters_as_train_step():
-    bench = load_benchmark()
+def test_minimum_step_updates_as_many_parameters_as_train_step(bench):
     gan = build_gan(TrainConfig(device="cpu"))
     work, products = bench.step_work(64, torch.device("cpu"))
     optimizers = [item.__self__ for item in work if item not in products]  # bound Optimizer.step
