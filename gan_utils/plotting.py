@@ -63,6 +63,7 @@ def plot_losses(
     ax: plt.Axes | None = None,
     keys: Sequence[str] = ("loss_d", "loss_g"),
     xlabel: str = "epoch",
+    ylabel: str | None = None,
 ) -> plt.Axes:
     """Plot the loss curves stored in a training history (notebook 05)."""
     if ax is None:
@@ -78,7 +79,10 @@ def plot_losses(
             raise KeyError(f"history has no {key!r}; it has {sorted(history)}.")
         values = list(history[key])
         ax.plot(range(1, len(values) + 1), values, label=labels.get(key, key))
-    ax.set_xlabel(xlabel)
+    if ylabel is None:
+        is_loss = all(key.startswith("loss") for key in keys)
+        ylabel = "loss (epoch mean)" if is_loss else "epoch mean"
+    ax.set(xlabel=xlabel, ylabel=ylabel)
     ax.legend()
     ax.grid(alpha=0.3)
     return ax

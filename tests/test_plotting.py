@@ -69,6 +69,13 @@ def test_plot_losses_draws_one_line_per_key():
     assert ax.get_xlabel() == "step" and ax.get_lines()[-1].get_label() == "D(x)"
 
 
+def test_plot_losses_labels_both_axes():
+    history = {"loss_d": [0.7, 0.6], "loss_g": [0.8, 1.0], "d_real": [0.5, 0.6]}
+    assert plot_losses(history).get_ylabel() == "loss (epoch mean)"
+    assert plot_losses(history, keys=("d_real",)).get_ylabel() == "epoch mean"
+    assert plot_losses(history, ylabel="BCE").get_ylabel() == "BCE"
+
+
 def test_plot_losses_names_missing_keys():
     with pytest.raises(KeyError, match="history has no 'loss_g'"):
         plot_losses({"loss_d": [1.0]})
