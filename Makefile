@@ -23,8 +23,13 @@ $(VENV)/.installed-dev: pyproject.toml requirements-pinned.txt $(VENV)/.installe
 	$(PY) -m pip install -q -e ".[dev]"
 	touch $@
 
+# Extra JupyterLab arguments: make lab LAB_ARGS="--port 8899 --no-browser". As root (Docker, many cloud
+# machines) Jupyter refuses to start without --allow-root, so it is added then.
+LAB_ARGS ?=
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
 lab: $(VENV)/.installed-lab
-	$(VENV)/bin/jupyter lab notebooks/
+	$(VENV)/bin/jupyter lab notebooks/ $(ALLOW_ROOT) $(LAB_ARGS)
 
 test: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check gan_utils tests benchmarks scripts notebooks
