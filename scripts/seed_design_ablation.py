@@ -36,12 +36,25 @@ def _leaky(model: nn.Module) -> None:
             _leaky(child)
 
 
+def _batchnorm(G: nn.Module) -> None:
+    """Insert BatchNorm1d after each hidden Linear of G but the first, as the block design does."""
+    layers, linears = [], 0
+    for layer in G.net:
+        layers.append(layer)
+        if isinstance(layer, nn.Linear):
+            linears += 1
+            if 1 < linears < len([m for m in G.net if isinstance(m, nn.Linear)]):
+                layers.append(nn.BatchNorm1d(layer.out_features))
+    G.net = nn.Sequential(*layers)
+
+
 # Each variant: (config changes, model surgery) applied to the mlp design.
 VARIANTS = {
     "mlp": ({}, None),
     "d_leaky": ({}, lambda gan: _leaky(gan.D)),
     "g_leaky": ({}, lambda gan: _leaky(gan.G)),
     "both_leaky": ({}, lambda gan: (_leaky(gan.G), _leaky(gan.D))),
+    "g_batchnorm": ({}, lambda gan: _batchnorm(gan.G)),
     "lr_1e-4": ({"lr": 1e-4}, None),
 }
 
@@ -60,7 +73,8 @@ def main() -> None:
         changes, surgery = VARIANTS[name]
         gan = build_gan(TrainConfig(design="mlp", seed=0, **changes))
         if surgery is not None:
-            surgery(gan)  # activations hold no weights: the optimisers stay valid
+            surgery(gan)
+            gan.G.to(gan.device)  # new layers start on the CPU
             gan.opt_g, gan.opt_d = (
                 make_optimizer(gan.G, gan.config, gan.device),
                 make_optimizer(gan.D, gan.config, gan.device),
