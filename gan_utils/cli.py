@@ -12,6 +12,7 @@ import torch
 from gan_utils.checkpoints import CheckpointError, load_generator, save_generator
 from gan_utils.data import MNISTNotFoundError
 from gan_utils.evaluation import generate_images
+from gan_utils.models import DESIGNS
 from gan_utils.plotting import save_grid
 from gan_utils.runtime import get_device
 
@@ -90,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     t = sub.add_parser(
         "train", help="train (or resume) a GAN; writes checkpoint, samples, GIF, loss plot"
     )
-    t.add_argument("--design", choices=["block", "mlp"], default="block")
+    t.add_argument("--design", choices=list(DESIGNS), default="block")
     t.add_argument("--epochs", type=int, default=20)
     t.add_argument("--batch-size", type=int, default=64)
     t.add_argument("--lr", type=float, default=2e-4)

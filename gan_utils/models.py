@@ -1,6 +1,9 @@
 """The generator and the discriminator, in the two designs the series compares.
 
 - design "mlp": fully connected layers with ReLU; the generator ends in tanh (notebooks 02 and 03).
+- design "mlp_bn": "mlp" with one change, BatchNorm1d in the generator's hidden layers (all but the
+  first). The plain "mlp" GAN collapses onto one digit; this is the smallest change notebook 05
+  found that lets it draw all ten.
 - design "block": the generator stacks `block`s (Linear -> BatchNorm1d -> LeakyReLU) and the
   discriminator uses LeakyReLU (notebooks 02 and 03). This is the default: it trains faster and better.
 
@@ -16,12 +19,16 @@ from typing import Literal
 import torch
 from torch import nn
 
-Design = Literal["mlp", "block"]
-DESIGNS: tuple[str, ...] = ("mlp", "block")
+Design = Literal["mlp", "mlp_bn", "block"]
+DESIGNS: tuple[str, ...] = ("mlp", "mlp_bn", "block")
 
 #: Hidden widths used when `hidden` is not given, per design.
-GENERATOR_HIDDEN = {"mlp": (256, 512, 1024), "block": (128, 256, 512, 1024)}
-DISCRIMINATOR_HIDDEN = {"mlp": (512, 256), "block": (512, 256)}
+GENERATOR_HIDDEN = {
+    "mlp": (256, 512, 1024),
+    "mlp_bn": (256, 512, 1024),
+    "block": (128, 256, 512, 1024),
+}
+DISCRIMINATOR_HIDDEN = {"mlp": (512, 256), "mlp_bn": (512, 256), "block": (512, 256)}
 
 LEAKY_SLOPE = 0.2
 
@@ -85,6 +92,8 @@ class Generator(nn.Module):
             if design == "block":
                 # No BatchNorm right after the noise: normalising the input layer's output slows learning.
                 layers.append(block(w_in, w_out, normalize=i > 0))
+            elif design == "mlp_bn" and i > 0:
+                layers += [nn.Linear(w_in, w_out), nn.BatchNorm1d(w_out), nn.ReLU()]
             else:
                 layers += [nn.Linear(w_in, w_out), nn.ReLU()]
         layers += [nn.Linear(widths[-1], math.prod(image_shape)), nn.Tanh()]

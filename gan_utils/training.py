@@ -34,7 +34,7 @@ class TrainingDiverged(RuntimeError):
 class TrainConfig:
     """Every knob of a run, as plain values (stored in checkpoints) (notebook 05)."""
 
-    design: str = "block"  # "block" (Linear-BatchNorm-LeakyReLU) or "mlp" (Linear-ReLU)
+    design: str = "block"  # "block", "mlp" or "mlp_bn": see gan_utils.models
     latent_dim: int = 100
     batch_size: int = 64
     lr: float = 2e-4

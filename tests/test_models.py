@@ -88,6 +88,10 @@ def test_default_parameter_counts():
     assert count_parameters(Generator(design="mlp")) == g_mlp == 1_486_352
     assert count_parameters(Discriminator(design="block")) == d_any == 533_505
     assert count_parameters(Discriminator(design="mlp")) == d_any
+    # mlp_bn: the mlp generator plus BatchNorm in its hidden layers but the first; the same D.
+    g_mlp_bn = g_mlp + batchnorm(512) + batchnorm(1024)
+    assert count_parameters(Generator(design="mlp_bn")) == g_mlp_bn == 1_489_424
+    assert str(Discriminator(design="mlp_bn")) == str(Discriminator(design="mlp"))
     assert count_parameters(Discriminator(output="probability")) == d_any  # sigmoid has no weights
 
 
@@ -167,7 +171,7 @@ def test_custom_latent_hidden_and_image_shape(design):
     }
     assert d.config["hidden"] == [20] and d.config["image_shape"] == [3, 8, 8]
     expected = linear(16, 32) + linear(32, 64) + linear(64, 3 * 8 * 8)
-    if design == "block":
+    if design in ("block", "mlp_bn"):
         expected += batchnorm(64)
     assert count_parameters(g) == expected
     assert count_parameters(d) == linear(192, 20) + linear(20, 1)
