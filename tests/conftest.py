@@ -25,3 +25,14 @@ def mnist_root() -> Path:
     if not (root / "MNIST" / "raw").is_dir():
         pytest.skip(f"{DATA_ENV}={value} has no MNIST/raw/ folder.")
     return root
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """Say loudly, at the end, when the real-browser test did not run (it needs Chromium)."""
+    skipped = [r for r in terminalreporter.stats.get("skipped", []) if "test_browser" in r.nodeid]
+    if not skipped:
+        return
+    longrepr = skipped[0].longrepr
+    reason = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
+    terminalreporter.write_sep("!", "the browser test did NOT run", yellow=True, bold=True)
+    terminalreporter.write_line(reason.removeprefix("Skipped: "))
