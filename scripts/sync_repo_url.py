@@ -38,7 +38,7 @@ def repo_slug() -> str:
 
 
 def files() -> list[Path]:
-    return sorted(ROOT.glob("notebooks/*.ipynb")) + [ROOT / "README.md"]
+    return sorted(ROOT.glob("notebooks/**/*.ipynb")) + [ROOT / "README.md"]
 
 
 def rewrite(text: str, slug: str) -> str:
