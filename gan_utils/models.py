@@ -5,7 +5,8 @@
   first). The plain "mlp" GAN collapses onto one digit; this is the smallest change notebook 05
   found that lets it draw all ten.
 - design "block": the generator stacks `block`s (Linear -> BatchNorm1d -> LeakyReLU) and the
-  discriminator uses LeakyReLU (notebooks 02 and 03). This is the default: it trains faster and better.
+  discriminator uses LeakyReLU (notebooks 02 and 03). This is the default: with the same settings it
+  draws all ten digits and scores far better on notebook 07's metric than "mlp" (README's table).
 
 The discriminator returns a *logit* (any real number) by default; `output="probability"` appends a
 sigmoid. Notebook 04 explains why training works on logits.
@@ -90,7 +91,7 @@ class Generator(nn.Module):
         layers: list[nn.Module] = []
         for i, (w_in, w_out) in enumerate(zip(widths[:-1], widths[1:], strict=True)):
             if design == "block":
-                # No BatchNorm right after the noise: normalising the input layer's output slows learning.
+                # No BatchNorm in the first block, as in the popular implementation (PyTorch-GAN).
                 layers.append(block(w_in, w_out, normalize=i > 0))
             elif design == "mlp_bn" and i > 0:
                 layers += [nn.Linear(w_in, w_out), nn.BatchNorm1d(w_out), nn.ReLU()]
