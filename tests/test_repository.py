@@ -95,3 +95,94 @@ def test_readme_lists_every_notebook_and_its_images_exist():
         assert f"notebooks/{path.name}" in readme, f"README's table misses {path.name}"
     for ref in re.findall(r"\]\(((?:images|checkpoints|benchmarks|results)/[^)\s#]+)\)", readme):
         assert (ROOT / ref).exists(), f"README links {ref}, which does not exist"
+
+
+# An absolute path in a committed output shows the machine the notebook ran on, and means nothing to a
+# learner: POSIX folders (/home/.., /work/..), Windows drives (C:\..) and this checkout's own location.
+ABSOLUTE_PATH = re.compile(r"(?<![\w.:/~-])/(?:[\w.-]+/)+[\w.-]+|\b[A-Za-z]:\\[\w.-]")
+COMMITTED_NOTEBOOKS = sorted((ROOT / "notebooks").rglob("*.ipynb"))
+
+
+def output_texts(path: Path) -> list[str]:
+    """Every piece of text a committed notebook shows as output (streams, reprs, errors, HTML)."""
+    texts = []
+    for cell in cells(path):
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            text = [v for k, v in data.items() if not k.startswith("image/")]  # base64 pictures
+            parts = [out.get("text", ""), *text, out.get("traceback", [])]
+            texts += ["".join(p) for p in parts if isinstance(p, (str, list))]
+    return texts
+
+
+def absolute_paths(text: str) -> list[str]:
+    found = ABSOLUTE_PATH.findall(text)
+    return found + ([str(ROOT)] if str(ROOT) in text else [])
+
+
+def test_absolute_path_detector_can_fail():
+    assert absolute_paths("wrote /work/main/runs/05_training/broken.pt")
+    assert absolute_paths("see /home/ada/gan-mnist/data")
+    assert absolute_paths(r"C:\Users\ada\data")
+    assert not absolute_paths(
+        "wrote runs/05_training/broken.pt; 1/10 digits; https://github.com/a/b"
+    )
+
+
+@pytest.mark.parametrize("path", COMMITTED_NOTEBOOKS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_committed_outputs_show_no_machine_paths(path):
+    found = [hit for text in output_texts(path) for hit in absolute_paths(text)]
+    assert not found, f"absolute paths in committed outputs (print them relative instead): {found}"
+
+
+def _name(requirement: str) -> str:
+    return re.split(r"[<>=!~ \[]", requirement.strip(), maxsplit=1)[0].lower()
+
+
+def test_conda_environment_agrees_with_pyproject():
+    """environment.yml installs what `make lab` installs, plus pytest and nbval to run the notebooks."""
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    wanted = {_name(r) for r in project["dependencies"] + project["optional-dependencies"]["lab"]}
+    wanted |= {"pytest", "nbval"}
+    env = (ROOT / "environment.yml").read_text()
+    listed = {_name(m) for m in re.findall(r"^\s*-\s+([A-Za-z][\w.-]*[^\n]*)$", env, re.M)}
+    assert wanted <= listed, f"environment.yml lacks {sorted(wanted - listed)}"
+    pins = (ROOT / "requirements-pinned.txt").read_text().split()
+    for pin in (p for p in pins if "==" in p):
+        assert f"- {pin}" in env, f"environment.yml should pin {pin} like requirements-pinned.txt"
+
+
+def setup_cell(path: Path) -> str:
+    return next(source(c) for c in cells(path) if c["cell_type"] == "code")
+
+
+def test_every_notebook_has_the_same_setup_cell():
+    first = setup_cell(NOTEBOOKS[0])
+    for path in COMMITTED_NOTEBOOKS:
+        assert setup_cell(path) == first, (
+            f"{path.name}: setup cell differs from {NOTEBOOKS[0].name}"
+        )
+
+
+@pytest.mark.parametrize("pip_failed", [True, False])
+def test_setup_cell_stops_when_the_colab_install_fails(tmp_path, pip_failed):
+    """Notebook 01's setup cell as Colab runs it, after pip failed (no gan_utils) or succeeded."""
+    lines = setup_cell(NOTEBOOKS[0]).splitlines()
+    script = "\n".join(
+        [
+            "import sys, types",
+            "sys.modules['google.colab'] = types.ModuleType('google.colab')",  # what Colab has
+            *(line.replace("%pip install", "pass  #") for line in lines),  # pip's outcome is below
+        ]
+    )
+    flags = ["-S"] if pip_failed else []  # -S: no site-packages, so no gan_utils
+    run = subprocess.run(
+        [sys.executable, *flags, "-c", script], cwd=tmp_path, capture_output=True, text=True
+    )
+    if pip_failed:
+        assert run.returncode != 0 and "Installing gan_utils failed" in run.stderr, run.stderr
+        assert "Restart session" in run.stderr
+    else:
+        assert run.returncode == 0, run.stderr
