@@ -145,8 +145,23 @@ def repository_url() -> str:
     raise CheckpointError("gan-utils is not installed; run `pip install -e .` in the repository.")
 
 
+#: Environment variable naming a folder that holds the shipped files (generator_*.pt,
+#: mnist_classifier.pt): it takes precedence, and nothing is downloaded then.
+CHECKPOINTS_ENV = "GAN_CHECKPOINTS_DIR"
+
+
 def shipped_file(relative: str) -> Path:
-    """A file that ships with the repository: from the checkout, else downloaded once (Colab)."""
+    """A file that ships with the repository: from $GAN_CHECKPOINTS_DIR, else the checkout, else
+    downloaded once (Colab) (notebook 06)."""
+    folder = os.environ.get(CHECKPOINTS_ENV, "").strip()
+    if folder:
+        path = Path(folder).expanduser() / Path(relative).name
+        if not path.is_file():
+            raise CheckpointError(
+                f"{CHECKPOINTS_ENV}={folder} has no {path.name}. Copy it there from the repository's "
+                f"{Path(relative).parent}/ folder, or unset {CHECKPOINTS_ENV} to use the installed copy."
+            )
+        return path
     if REPO_ROOT is not None and (REPO_ROOT / relative).is_file():
         return REPO_ROOT / relative
     cache = Path(torch.hub.get_dir()) / "gan-mnist" / relative

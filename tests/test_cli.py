@@ -104,3 +104,17 @@ def test_train_command_runs_and_resumes(tmp_path):
         main(args)
     assert main([*args[:2], "2", *args[3:], "--resume"]) == 0
     assert torch.load(out / "checkpoint.pt", weights_only=True)["epoch"] == 2
+
+
+def test_checkpoints_folder_override(tmp_path, monkeypatch):
+    """GAN_CHECKPOINTS_DIR points at a folder of shipped files; a missing file is a clear error."""
+    import shutil
+
+    from gan_utils.checkpoints import CHECKPOINTS_ENV, CheckpointError, shipped_file
+
+    monkeypatch.setenv(CHECKPOINTS_ENV, str(tmp_path))
+    with pytest.raises(CheckpointError, match=f"{CHECKPOINTS_ENV}=.* has no generator_block.pt"):
+        shipped_file("checkpoints/generator_block.pt")
+    original = REPO_ROOT / SHIPPED_GENERATOR
+    shutil.copyfile(original, tmp_path / "generator_block.pt")
+    assert shipped_file("checkpoints/generator_block.pt") == tmp_path / "generator_block.pt"
