@@ -175,6 +175,8 @@ def shipped_file(relative: str) -> Path:
     except Exception as exc:
         raise CheckpointError(
             f"{relative} is not in this installation and could not be downloaded from {url} "
-            f"({type(exc).__name__}). Clone the repository and install it with `pip install -e .`."
+            f"({type(exc).__name__}). In Colab: make sure the runtime is online and that the first "
+            f"cell installed from the right repository. Elsewhere: clone the repository and "
+            f"`pip install -e .` there, or set {CHECKPOINTS_ENV} to a folder holding {Path(relative).name}."
         ) from None
     return cache

@@ -137,7 +137,8 @@ def _not_found_message(where: Path, why: str) -> str:
         "To fix it, do one of:\n"
         "  - connect to the internet and run again (torchvision downloads MNIST, about 12 MB);\n"
         f"  - copy the MNIST files into {where / 'MNIST' / 'raw'};\n"
-        f"  - point {DATA_ENV} (or the root= argument) at the folder that contains MNIST/raw/."
+        f"  - point {DATA_ENV} (or the root= argument) at the folder that contains MNIST/raw/;\n"
+        "  - in Colab: make sure the runtime is connected (Runtime > Connect), then run the cell again."
     )
 
 

@@ -118,3 +118,21 @@ def test_checkpoints_folder_override(tmp_path, monkeypatch):
     original = REPO_ROOT / SHIPPED_GENERATOR
     shutil.copyfile(original, tmp_path / "generator_block.pt")
     assert shipped_file("checkpoints/generator_block.pt") == tmp_path / "generator_block.pt"
+
+
+def test_failed_download_of_a_shipped_file_says_what_to_do(tmp_path, monkeypatch):
+    """Installed without the checkout and offline: one message with the Colab and laptop ways out."""
+    import gan_utils.checkpoints as ckpt
+
+    def offline(*args, **kwargs):
+        raise OSError("no network")
+
+    monkeypatch.setattr(ckpt, "REPO_ROOT", None)  # as when installed from git, as in Colab
+    monkeypatch.setattr(torch.hub, "get_dir", lambda: str(tmp_path))  # an empty cache
+    monkeypatch.setattr(torch.hub, "download_url_to_file", offline)
+    monkeypatch.delenv(ckpt.CHECKPOINTS_ENV, raising=False)
+    with pytest.raises(ckpt.CheckpointError) as info:
+        ckpt.shipped_file("checkpoints/generator_block.pt")
+    message = str(info.value)
+    assert "could not be downloaded" in message and "OSError" in message
+    assert "In Colab" in message and ckpt.CHECKPOINTS_ENV in message

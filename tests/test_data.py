@@ -253,4 +253,5 @@ def test_no_network_gives_the_download_failed_message(tmp_path, monkeypatch):
     assert calls, "the download was not attempted"
     assert "The download failed" in message and "Temporary failure in name resolution" in message
     assert "connect to the internet" in message and DATA_ENV in message
+    assert "in Colab" in message  # help for where many learners run the notebooks
     assert str(tmp_path.resolve() / "MNIST" / "raw") in message
