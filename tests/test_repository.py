@@ -23,6 +23,11 @@ def source(cell: dict) -> str:
     return "".join(cell["source"])
 
 
+def setup_cell(path: Path) -> str:
+    """The first code cell: the Colab install and checks."""
+    return next(source(c) for c in cells(path) if c["cell_type"] == "code")
+
+
 def test_series_is_numbered_in_order():
     numbers = [int(p.name[:2]) for p in NOTEBOOKS]
     assert numbers == list(range(1, len(NOTEBOOKS) + 1)), [p.name for p in NOTEBOOKS]
@@ -39,7 +44,7 @@ def test_notebook_header_and_footer(path):
     )
     for bullet in ("What you will build", "What you will learn", "What you will need"):
         assert bullet in head
-    setup = next(source(c) for c in nb if c["cell_type"] == "code")
+    setup = setup_cell(path)
     assert 'IN_COLAB = "google.colab" in sys.modules' in setup and "%pip install" in setup
     text = "\n".join(source(c) for c in nb)
     assert "## Summary" in text and "## Exercises" in text
@@ -152,10 +157,6 @@ def test_conda_environment_agrees_with_pyproject():
     pins = (ROOT / "requirements-pinned.txt").read_text().split()
     for pin in (p for p in pins if "==" in p):
         assert f"- {pin}" in env, f"environment.yml should pin {pin} like requirements-pinned.txt"
-
-
-def setup_cell(path: Path) -> str:
-    return next(source(c) for c in cells(path) if c["cell_type"] == "code")
 
 
 def test_every_notebook_has_the_same_setup_cell():
