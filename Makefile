@@ -1,6 +1,7 @@
 # Two commands for learners and maintainers; each sets itself up on first use.
 #   make lab   - create .venv if needed, install, open the notebooks in JupyterLab
 #   make test  - create .venv if needed, install, run every test (package + notebooks, quick mode)
+#   make colab-check - run every notebook as Google Colab would (scripts/colab_check.py; ~5 GB venv)
 
 VENV   ?= .venv
 PYTHON ?= python3
@@ -10,7 +11,7 @@ PY     := $(VENV)/bin/python
 GAN_DATA_DIR ?= $(if $(wildcard ../shared/data/MNIST/raw),$(abspath ../shared/data),)
 export GAN_DATA_DIR
 
-.PHONY: lab test lint format benchmark clean
+.PHONY: lab test lint format benchmark colab-check clean
 
 $(VENV)/.installed-lab: pyproject.toml requirements-pinned.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -47,5 +48,10 @@ format: $(VENV)/.installed-dev
 benchmark: $(VENV)/.installed-dev
 	$(PY) benchmarks/bench_training.py
 
+# Colab's versions in their own venv (.colab-venv, kept between runs), the committed tree installed by
+# each notebook's own install cell, every notebook run in quick mode from a folder outside the repository.
+colab-check:
+	$(PYTHON) scripts/colab_check.py --venv .colab-venv
+
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .colab-venv .pytest_cache

@@ -8,21 +8,20 @@ from __future__ import annotations
 
 import os
 import tempfile
-from importlib import metadata
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import torch
 
 from gan_utils.models import Generator
-from gan_utils.runtime import REPO_ROOT
 
 #: Tag stored in every checkpoint we write, so a file from elsewhere is recognised as such.
 FORMAT = "gan-mnist"
 FORMAT_VERSION = 1
 
-#: The generator that ships with the repository (trained by `python -m gan_utils train`, see README).
-SHIPPED_GENERATOR = "checkpoints/generator_block.pt"
+#: The generator that ships with the package (gan_utils/weights/; how it was made: its README.md).
+SHIPPED_GENERATOR = "generator_block.pt"
 
 
 class CheckpointError(RuntimeError):
@@ -44,11 +43,18 @@ def save_checkpoint(state: dict[str, Any], path: str | os.PathLike) -> Path:
             f.flush()
             os.fsync(f.fileno())
         _check_loads_safely(tmp)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it private (0600); use the usual mode
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _check_loads_safely(path: str | Path) -> None:
@@ -90,13 +96,20 @@ def load_checkpoint(
     return state
 
 
-def save_generator(G: Generator, path: str | os.PathLike, **meta: Any) -> Path:
-    """Save only the generator (config + weights + plain-typed `meta`): the small file we ship."""
+def save_generator(G: Generator, path: str | os.PathLike, half: bool = False, **meta: Any) -> Path:
+    """Save only the generator (config + weights + plain-typed `meta`): the small file we ship.
+
+    `half=True` stores the weights in float16, half the size; they load back into float32. For the
+    shipped generators this changed no score (results/float16.md, scripts/float16_check.py).
+    """
+    weights = G.state_dict()
+    if half:
+        weights = {k: v.half() if v.is_floating_point() else v for k, v in weights.items()}
     return save_checkpoint(
         {
             "kind": "generator",
             "generator_config": G.config,
-            "generator": G.state_dict(),
+            "generator": weights,
             "meta": meta,
         },
         path,
@@ -133,50 +146,30 @@ def load_generator(
     return G.to(device).eval()
 
 
-def repository_url() -> str:
-    """The public repository, read from the package metadata (pyproject.toml's [project.urls])."""
-    try:
-        for entry in metadata.metadata("gan-utils").get_all("Project-URL") or []:
-            label, _, url = entry.partition(",")
-            if label.strip().lower() == "repository":
-                return url.strip()
-    except metadata.PackageNotFoundError:
-        pass
-    raise CheckpointError("gan-utils is not installed; run `pip install -e .` in the repository.")
-
-
 #: Environment variable naming a folder that holds the shipped files (generator_*.pt,
-#: mnist_classifier.pt): it takes precedence, and nothing is downloaded then.
+#: mnist_classifier.pt): it takes precedence over the copies installed with the package.
 CHECKPOINTS_ENV = "GAN_CHECKPOINTS_DIR"
 
 
-def shipped_file(relative: str) -> Path:
-    """A file that ships with the repository: from $GAN_CHECKPOINTS_DIR, else the checkout, else
-    downloaded once (Colab) (notebook 06)."""
+def shipped_file(name: str) -> Path:
+    """A file that ships inside the package (gan_utils/weights/NAME), or from $GAN_CHECKPOINTS_DIR.
+
+    `pip install` brings these files with the code, so nothing is downloaded (notebook 06).
+    """
     folder = os.environ.get(CHECKPOINTS_ENV, "").strip()
     if folder:
-        path = Path(folder).expanduser() / Path(relative).name
+        path = Path(folder).expanduser() / name
         if not path.is_file():
             raise CheckpointError(
-                f"{CHECKPOINTS_ENV}={folder} has no {path.name}. Copy it there from the repository's "
-                f"{Path(relative).parent}/ folder, or unset {CHECKPOINTS_ENV} to use the installed copy."
+                f"{CHECKPOINTS_ENV}={folder} has no {name}. Copy it there from the installed "
+                f"package's weights/ folder, or unset {CHECKPOINTS_ENV} to use the installed copy."
             )
         return path
-    if REPO_ROOT is not None and (REPO_ROOT / relative).is_file():
-        return REPO_ROOT / relative
-    cache = Path(torch.hub.get_dir()) / "gan-mnist" / relative
-    if cache.is_file():
-        return cache
-    url = repository_url().replace("https://github.com/", "https://raw.githubusercontent.com/")
-    url = f"{url}/main/{relative}"
-    cache.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        torch.hub.download_url_to_file(url, str(cache), progress=False)
-    except Exception as exc:
+    path = Path(str(resources.files("gan_utils") / "weights" / name))
+    if not path.is_file():
         raise CheckpointError(
-            f"{relative} is not in this installation and could not be downloaded from {url} "
-            f"({type(exc).__name__}). In Colab: make sure the runtime is online and that the first "
-            f"cell installed from the right repository. Elsewhere: clone the repository and "
-            f"`pip install -e .` there, or set {CHECKPOINTS_ENV} to a folder holding {Path(relative).name}."
-        ) from None
-    return cache
+            f"{name} is not in this installation of gan_utils ({path.parent}). Reinstall it: In "
+            "Colab, restart the session and run the notebook's first cell again; elsewhere, "
+            f"`pip install -e .` in the repository. Or set {CHECKPOINTS_ENV} to a folder holding {name}."
+        )
+    return path

@@ -25,8 +25,8 @@ from gan_utils.checkpoints import CheckpointError, load_checkpoint, shipped_file
 from gan_utils.data import IMAGE_SHAPE, mnist_tensors
 from gan_utils.models import make_noise
 
-#: The classifier that ships with the repository (trained by scripts/train_classifier.py).
-CLASSIFIER_FILE = "checkpoints/mnist_classifier.pt"
+#: The classifier that ships with the package, in gan_utils/weights/ (scripts/train_classifier.py).
+CLASSIFIER_FILE = "mnist_classifier.pt"
 #: Tag stored in the classifier checkpoint, so a generator checkpoint is not mistaken for it.
 CLASSIFIER_KIND = "mnist_classifier"
 

@@ -5,7 +5,7 @@
 
 Rows: real training images (the best a generator can hope for), blurred and noised training
 images, uniform noise, an untrained generator of each design, and the trained generators under
-checkpoints/ when they exist. Writes results/calibration.json and results/calibration.md.
+gan_utils/weights/ when they exist. Writes results/calibration.json and results/calibration.md.
 """
 
 from __future__ import annotations
@@ -32,8 +32,8 @@ from gan_utils.runtime import REPO_ROOT, set_seed
 
 ROOT = REPO_ROOT or Path.cwd()
 TRAINED = {
-    "trained generator, block design": "checkpoints/generator_block.pt",
-    "trained generator, mlp design": "checkpoints/generator_mlp.pt",
+    "trained generator, block design": "gan_utils/weights/generator_block.pt",
+    "trained generator, mlp design": "gan_utils/weights/generator_mlp.pt",
 }
 
 

@@ -3,7 +3,7 @@
     python scripts/draw_overview.py            # needs MNIST (GAN_DATA_DIR or data/) and the shipped generator
 
 The real digits are the first training images of MNIST; the fake ones come from the shipped generator
-(checkpoints/generator_block.pt), so the picture shows what the series actually produces.
+(gan_utils/weights/generator_block.pt), so the picture shows what the series actually produces.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Publish a finished `python -m gan_utils train` run: copy its generator to checkpoints/ and its pictures
+"""Publish a finished `python -m gan_utils train` run: store its generator in gan_utils/weights/ (weights in
+float16, see results/float16.md) and its pictures
 to images/ under one name, and draw a fresh sample grid with the CLI's sampler.
 
     python scripts/publish_run.py runs/shipped_block block --epochs 1 5 30
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import torch
 
-from gan_utils.checkpoints import load_checkpoint, load_generator
+from gan_utils.checkpoints import load_checkpoint, load_generator, save_generator
 from gan_utils.cli import write_samples
 from gan_utils.evaluation import generate_images
 
@@ -29,11 +30,17 @@ def main() -> None:
         "--epochs", type=int, nargs="+", default=[1, 5], help="sample grids to publish"
     )
     args = parser.parse_args()
-    run, images, ckpts = args.run, ROOT / "images", ROOT / "checkpoints"
+    run, images, ckpts = args.run, ROOT / "images", ROOT / "gan_utils" / "weights"
     images.mkdir(exist_ok=True)
     ckpts.mkdir(exist_ok=True)
     meta = load_checkpoint(run / "generator.pt")["meta"]
-    shutil.copyfile(run / "generator.pt", ckpts / f"generator_{args.name}.pt")
+    G = load_generator(run / "generator.pt")
+    save_generator(
+        G,
+        ckpts / f"generator_{args.name}.pt",
+        half=True,
+        **{**meta, "stored_as": "float16 (results/float16.md)"},
+    )
     shutil.copyfile(run / "progress.gif", images / f"progress_{args.name}.gif")
     shutil.copyfile(run / "losses.png", images / f"losses_{args.name}.png")
     for epoch in args.epochs:

@@ -1,5 +1,5 @@
 """The README's results table: for each shipped generator, its metric, digit coverage and training
-time, measured now from the files in checkpoints/ (n = 10,000 samples, seed 0).
+time, measured now from the files in gan_utils/weights/ (n = 10,000 samples, seed 0).
 
     python scripts/results_table.py            # prints the table and writes results/models.md
 """
@@ -23,7 +23,7 @@ def main() -> None:
         "| generator | design | epochs | training time | FD ↓ | digits covered | KL to uniform |",
         "|---|---|---:|---:|---:|---:|---:|",
     ]
-    for path in sorted((ROOT / "checkpoints").glob("generator_*.pt")):
+    for path in sorted((ROOT / "gan_utils" / "weights").glob("generator_*.pt")):
         meta = load_checkpoint(path)["meta"]
         scores = evaluate_generator(load_generator(path), n=N, seed=0)
         rows.append(

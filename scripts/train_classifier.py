@@ -1,4 +1,4 @@
-"""Train the MNIST classifier behind gan_utils.evaluation; save checkpoints/mnist_classifier.pt.
+"""Train the MNIST classifier behind gan_utils.evaluation; save gan_utils/weights/mnist_classifier.pt.
 
     GAN_DATA_DIR=/work/shared/data .venv/bin/python scripts/train_classifier.py
 
@@ -48,7 +48,11 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--lr", type=float, default=2e-3)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", type=Path, default=(REPO_ROOT or Path.cwd()) / CLASSIFIER_FILE)
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=(REPO_ROOT or Path.cwd()) / "gan_utils" / "weights" / CLASSIFIER_FILE,
+    )
     args = parser.parse_args()
 
     rng = set_seed(args.seed)

@@ -12,7 +12,6 @@ from PIL import Image
 from gan_utils.checkpoints import SHIPPED_GENERATOR, save_generator
 from gan_utils.cli import main
 from gan_utils.models import Generator
-from gan_utils.runtime import REPO_ROOT
 
 
 @pytest.fixture(scope="module")
@@ -50,9 +49,6 @@ def test_sample_errors(generator_file, tmp_path, capsys):
     assert "No checkpoint at" in capsys.readouterr().err
 
 
-@pytest.mark.skipif(
-    REPO_ROOT is None or not (REPO_ROOT / SHIPPED_GENERATOR).exists(), reason="no shipped generator"
-)
 def test_shipped_generator_writes_10000_images(tmp_path):
     out = tmp_path / "samples.pt"
     result = subprocess.run(
@@ -112,27 +108,21 @@ def test_checkpoints_folder_override(tmp_path, monkeypatch):
 
     from gan_utils.checkpoints import CHECKPOINTS_ENV, CheckpointError, shipped_file
 
+    installed = shipped_file(SHIPPED_GENERATOR)
+    assert installed.parent.name == "weights" and installed.parent.parent.name == "gan_utils"
     monkeypatch.setenv(CHECKPOINTS_ENV, str(tmp_path))
     with pytest.raises(CheckpointError, match=f"{CHECKPOINTS_ENV}=.* has no generator_block.pt"):
-        shipped_file("checkpoints/generator_block.pt")
-    original = REPO_ROOT / SHIPPED_GENERATOR
-    shutil.copyfile(original, tmp_path / "generator_block.pt")
-    assert shipped_file("checkpoints/generator_block.pt") == tmp_path / "generator_block.pt"
+        shipped_file(SHIPPED_GENERATOR)
+    shutil.copyfile(installed, tmp_path / "generator_block.pt")
+    assert shipped_file(SHIPPED_GENERATOR) == tmp_path / "generator_block.pt"
 
 
-def test_failed_download_of_a_shipped_file_says_what_to_do(tmp_path, monkeypatch):
-    """Installed without the checkout and offline: one message with the Colab and laptop ways out."""
+def test_a_shipped_file_missing_from_the_installation_says_what_to_do(monkeypatch):
     import gan_utils.checkpoints as ckpt
 
-    def offline(*args, **kwargs):
-        raise OSError("no network")
-
-    monkeypatch.setattr(ckpt, "REPO_ROOT", None)  # as when installed from git, as in Colab
-    monkeypatch.setattr(torch.hub, "get_dir", lambda: str(tmp_path))  # an empty cache
-    monkeypatch.setattr(torch.hub, "download_url_to_file", offline)
     monkeypatch.delenv(ckpt.CHECKPOINTS_ENV, raising=False)
     with pytest.raises(ckpt.CheckpointError) as info:
-        ckpt.shipped_file("checkpoints/generator_block.pt")
+        ckpt.shipped_file("generator_nonexistent.pt")
     message = str(info.value)
-    assert "could not be downloaded" in message and "OSError" in message
-    assert "In Colab" in message and ckpt.CHECKPOINTS_ENV in message
+    assert "not in this installation" in message and "In Colab" in message
+    assert ckpt.CHECKPOINTS_ENV in message

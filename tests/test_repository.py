@@ -187,3 +187,23 @@ def test_setup_cell_stops_when_the_colab_install_fails(tmp_path, pip_failed):
         assert "Restart session" in run.stderr
     else:
         assert run.returncode == 0, run.stderr
+
+
+def test_the_installed_package_brings_its_weights(tmp_path):
+    """`pip install` from the repository (as the Colab install cell does) installs the shipped
+    generators and the metric's classifier with the code: nothing is downloaded later."""
+    import zipfile
+
+    source = tmp_path / "src"
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        (source / name).write_bytes((ROOT / name).read_bytes())
+    subprocess.run(["cp", "-r", str(ROOT / "gan_utils"), str(source / "gan_utils")], check=True)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(tmp_path), str(source)],
+        check=True,
+    )
+    (wheel,) = tmp_path.glob("gan_utils-*.whl")
+    packed = set(zipfile.ZipFile(wheel).namelist())
+    shipped = {f"gan_utils/weights/{p.name}" for p in (ROOT / "gan_utils" / "weights").glob("*.pt")}
+    assert len(shipped) >= 4 and shipped <= packed, f"missing from the wheel: {shipped - packed}"
