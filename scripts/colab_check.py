@@ -161,7 +161,7 @@ def main() -> int:
     data = os.environ.get("GAN_DATA_DIR") or str(ROOT.parent / "shared" / "data")
     notebooks = args.notebooks or sorted(ROOT.glob("notebooks/**/[0-9][0-9]_*.ipynb"))
     tmp = Path(tempfile.mkdtemp(prefix="colab-check-"))
-    python = build_venv(args.venv or tmp / "venv")
+    python = build_venv((args.venv or tmp / "venv").resolve())
     clone, branch = clone_committed_tree(tmp)
     url = f"git+file://{clone}@{branch}"
     ipython_dir = tmp / "ipython"
