@@ -11,11 +11,16 @@ PY     := $(VENV)/bin/python
 GAN_DATA_DIR ?= $(if $(wildcard ../shared/data/MNIST/raw),$(abspath ../shared/data),)
 export GAN_DATA_DIR
 
+# No GPU? `make lab TORCH_INDEX=https://download.pytorch.org/whl/cpu` installs PyTorch's CPU build
+# (no CUDA libraries) before anything else; the pins below are then already satisfied.
+TORCH_INDEX ?=
+
 .PHONY: lab test lint format benchmark colab-check clean
 
 $(VENV)/.installed-lab: pyproject.toml requirements-pinned.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
+	$(if $(TORCH_INDEX),$(PY) -m pip install -q --index-url $(TORCH_INDEX) -r requirements-pinned.txt)
 	$(PY) -m pip install -q -r requirements-pinned.txt
 	$(PY) -m pip install -q -e ".[lab]"
 	touch $@

@@ -118,7 +118,8 @@ def run_notebook(
         text=True,
     )
     seconds = time.perf_counter() - start
-    return run.returncode == 0, seconds, (run.stdout + run.stderr).strip()
+    report = re.sub(r"\x1b\[[0-9;]*m", "", run.stdout + run.stderr).strip()  # no terminal colours
+    return run.returncode == 0, seconds, report
 
 
 def execute(path: Path) -> int:
