@@ -1,14 +1,13 @@
 """Saving and loading models safely: atomic writes, `weights_only=True` loads, clear errors.
 
 Introduced in notebook 05_training (full training checkpoints) and notebook 06_generation (loading
-the shipped generator).
+a generator). Where the shipped files live: `gan_utils.shipped`.
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +18,6 @@ from gan_utils.models import Generator
 #: Tag stored in every checkpoint we write, so a file from elsewhere is recognised as such.
 FORMAT = "gan-mnist"
 FORMAT_VERSION = 1
-
-#: The generator that ships with the package (gan_utils/weights/; how it was made: its README.md).
-SHIPPED_GENERATOR = "generator_block.pt"
 
 
 class CheckpointError(RuntimeError):
@@ -141,35 +137,10 @@ def load_generator(
     path: str | os.PathLike | None = None, device: str | torch.device = "cpu"
 ) -> Generator:
     """Load a generator in eval mode from `path`, or the shipped one when None (notebook 06)."""
-    path = Path(path) if path is not None else shipped_file(SHIPPED_GENERATOR)
+    if path is None:
+        from gan_utils.shipped import SHIPPED_GENERATOR, shipped_file
+
+        path = shipped_file(SHIPPED_GENERATOR)
+    path = Path(path)
     G = generator_from_state(load_checkpoint(path), source=str(path))
     return G.to(device).eval()
-
-
-#: Environment variable naming a folder that holds the shipped files (generator_*.pt,
-#: mnist_classifier.pt): it takes precedence over the copies installed with the package.
-CHECKPOINTS_ENV = "GAN_CHECKPOINTS_DIR"
-
-
-def shipped_file(name: str) -> Path:
-    """A file that ships inside the package (gan_utils/weights/NAME), or from $GAN_CHECKPOINTS_DIR.
-
-    `pip install` brings these files with the code, so nothing is downloaded (notebook 06).
-    """
-    folder = os.environ.get(CHECKPOINTS_ENV, "").strip()
-    if folder:
-        path = Path(folder).expanduser() / name
-        if not path.is_file():
-            raise CheckpointError(
-                f"{CHECKPOINTS_ENV}={folder} has no {name}. Copy it there from the installed "
-                f"package's weights/ folder, or unset {CHECKPOINTS_ENV} to use the installed copy."
-            )
-        return path
-    path = Path(str(resources.files("gan_utils") / "weights" / name))
-    if not path.is_file():
-        raise CheckpointError(
-            f"{name} is not in this installation of gan_utils ({path.parent}). Reinstall it: In "
-            "Colab, restart the session and run the notebook's first cell again; elsewhere, "
-            f"`pip install -e .` in the repository. Or set {CHECKPOINTS_ENV} to a folder holding {name}."
-        )
-    return path

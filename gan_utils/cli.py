@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import math
 import sys
 from pathlib import Path
@@ -11,8 +12,7 @@ import torch
 
 from gan_utils.checkpoints import CheckpointError, load_generator, save_generator
 from gan_utils.data import MNISTNotFoundError
-from gan_utils.evaluation import generate_images
-from gan_utils.models import DESIGNS
+from gan_utils.models import generate_images
 from gan_utils.plotting import save_grid
 from gan_utils.runtime import get_device
 
@@ -36,8 +36,8 @@ def cmd_sample(args: argparse.Namespace) -> None:
 
 
 def cmd_train(args: argparse.Namespace) -> None:
-    from gan_utils.plotting import plot_losses
-    from gan_utils.training import TrainConfig, build_gan, make_gif, resume_gan, train
+    from gan_utils.plotting import make_gif, plot_losses
+    from gan_utils.training import TrainConfig, build_gan, resume_gan, train
 
     out = Path(args.out)
     ckpt = out / "checkpoint.pt"
@@ -49,21 +49,14 @@ def cmd_train(args: argparse.Namespace) -> None:
             raise SystemExit(
                 f"{ckpt} exists: pass --resume to continue it or --overwrite to start again."
             )
-        gan = build_gan(
-            TrainConfig(
-                design=args.design,
-                latent_dim=args.latent_dim,
-                batch_size=args.batch_size,
-                lr=args.lr,
-                epochs=args.epochs,
-                seed=args.seed,
-                limit=args.limit,
-                device=args.device,
-                eval_every=args.eval_every,
-            )
-        )
+        gan = build_gan(TrainConfig(**{f.name: getattr(args, f.name) for f in config_fields()}))
+    metric = None
+    if args.eval_every:
+        from gan_utils.evaluation import MetricCallback  # only then load the classifier
+
+        metric = MetricCallback(every=args.eval_every, out_dir=out)
     print(f"training a {gan.config.design!r} GAN on {gan.device} for {args.epochs} epochs -> {out}")
-    history = train(gan, epochs=args.epochs, out_dir=out)
+    history = train(gan, epochs=args.epochs, out_dir=out, on_epoch_end=metric)
     frames = sorted((out / "samples").glob("epoch_*.png"))
     make_gif(frames, out / "progress.gif")
     ax = plot_losses(history)
@@ -82,6 +75,26 @@ def cmd_train(args: argparse.Namespace) -> None:
     )
 
 
+def config_fields() -> list[dataclasses.Field]:
+    from gan_utils.training import TrainConfig
+
+    return list(dataclasses.fields(TrainConfig))
+
+
+def add_config_flags(parser: argparse.ArgumentParser) -> None:
+    """One flag per TrainConfig field: --batch-size for batch_size, with its default and help."""
+    types = {"int": int, "float": float, "str": str}
+    for f in config_fields():
+        kind = types[str(f.type).split("|")[0].strip()]  # "int | None" -> int
+        parser.add_argument(
+            "--" + f.name.replace("_", "-"),
+            type=kind,
+            default=f.default,
+            choices=f.metadata.get("choices"),
+            help=f.metadata["help"] + ("" if f.default is None else f" (default: {f.default})"),
+        )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m gan_utils", description="Train a GAN on MNIST or sample from one."
@@ -91,17 +104,10 @@ def main(argv: list[str] | None = None) -> int:
     t = sub.add_parser(
         "train", help="train (or resume) a GAN; writes checkpoint, samples, GIF, loss plot"
     )
-    t.add_argument("--design", choices=list(DESIGNS), default="block")
-    t.add_argument("--epochs", type=int, default=20)
-    t.add_argument("--batch-size", type=int, default=64)
-    t.add_argument("--lr", type=float, default=2e-4)
-    t.add_argument("--latent-dim", type=int, default=100)
-    t.add_argument("--seed", type=int, default=0)
-    t.add_argument("--limit", type=int, default=None, help="train on the first N images only")
+    add_config_flags(t)
     t.add_argument(
         "--eval-every", type=int, default=0, help="classifier metric every N epochs (0: off)"
     )
-    t.add_argument("--device", default=None, help="cpu, cuda or mps (default: the best available)")
     t.add_argument("--out", default="runs/train", help="folder for checkpoint.pt, samples/, GIF")
     t.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
     t.add_argument(

@@ -5,16 +5,18 @@ Introduced in notebook 01_data_loading.
 
 from __future__ import annotations
 
-import gzip
-import hashlib
+import errno
+import math
 import os
-import shutil
+import tempfile
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import torch
 from torchvision import datasets, transforms
+from torchvision.datasets.utils import check_integrity, extract_archive
 
 from gan_utils.runtime import REPO_ROOT
 
@@ -30,6 +32,30 @@ MNIST_MD5 = {
 }
 
 IMAGE_SHAPE = (1, 28, 28)
+
+
+def check_images(images: Any, name: str = "images") -> torch.Tensor:
+    """Raise a clear error unless `images` is a float tensor (N, 1, 28, 28) in [-1, 1] (notebook 07)."""
+    if not isinstance(images, torch.Tensor):
+        raise TypeError(
+            f"{name} must be a torch.Tensor of shape (N, 1, 28, 28), got {type(images)}."
+        )
+    if images.ndim != 4 or tuple(images.shape[1:]) != IMAGE_SHAPE or len(images) == 0:
+        hint = " Reshape with images.view(-1, 1, 28, 28)." if images.numel() % 784 == 0 else ""
+        raise ValueError(f"{name} must have shape (N, 1, 28, 28), got {tuple(images.shape)}.{hint}")
+    if not images.is_floating_point():
+        raise TypeError(
+            f"{name} must be floats in [-1, 1], got dtype {images.dtype}. "
+            "Scale uint8 pixels with images.float() / 127.5 - 1."
+        )
+    lo, hi = images.min().item(), images.max().item()
+    if not (math.isfinite(lo) and math.isfinite(hi)) or lo < -1.001 or hi > 1.001:
+        raise ValueError(
+            f"{name} must lie in [-1, 1] (a tanh generator's range), "
+            f"got values in [{lo:.3g}, {hi:.3g}]. "
+            "Images in [0, 1] become [-1, 1] with images * 2 - 1."
+        )
+    return images
 
 
 class MNISTNotFoundError(FileNotFoundError):
@@ -54,14 +80,6 @@ def resolve_data_dir(root: str | os.PathLike | None = None) -> Path:
     return path
 
 
-def _md5(path: Path) -> str:
-    digest = hashlib.md5()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _has_raw(root: Path) -> bool:
     return all((root / "MNIST" / "raw" / name).is_file() for name in MNIST_MD5)
 
@@ -71,31 +89,44 @@ def _has_gz(root: Path) -> bool:
 
 
 def _decompress(src_root: Path, dst_root: Path) -> None:
-    """Unzip the four .gz files into dst_root/MNIST/raw, checking each against the official MD5."""
+    """Unzip the four .gz files into dst_root/MNIST/raw, checking each against the official MD5.
+
+    Each file is unpacked into a temporary folder beside its target and moved into place only when
+    its MD5 is right, so an interrupted or failed run leaves nothing half-written.
+    """
     dst = dst_root / "MNIST" / "raw"
     dst.mkdir(parents=True, exist_ok=True)
     for name, md5 in MNIST_MD5.items():
         target = dst / name
-        if target.is_file() and _md5(target) == md5:
+        if check_integrity(str(target), md5):
             continue
-        tmp = target.with_suffix(".partial")
         src = src_root / "MNIST" / "raw" / f"{name}.gz"
-        try:
-            with gzip.open(src, "rb") as fin, open(tmp, "wb") as fout:
-                shutil.copyfileobj(fin, fout)
-        except (OSError, EOFError, zlib.error) as exc:  # truncated or damaged gzip stream
-            tmp.unlink(missing_ok=True)
-            raise MNISTNotFoundError(
-                f"{src} is not a readable gzip file ({type(exc).__name__}: {exc}). "
-                "Replace it with a fresh copy, or delete it to download again."
-            ) from None
-        if _md5(tmp) != md5:
-            tmp.unlink()
-            raise MNISTNotFoundError(
-                f"{src} does not decompress to the official MNIST file (MD5 mismatch). "
-                "Replace it with a fresh copy, or delete it to download again."
-            )
-        os.replace(tmp, target)
+        with tempfile.TemporaryDirectory(dir=dst, prefix=".unpacking-") as tmp:
+            try:
+                unpacked = Path(extract_archive(str(src), tmp))
+            except OSError as exc:
+                if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EROFS):
+                    raise MNISTNotFoundError(  # our side, not the .gz file's fault
+                        f"Could not write the unpacked MNIST into {dst} ({exc.strerror}). "
+                        f"Free some disk space there (about 55 MB), or point {DATA_ENV} at a "
+                        "folder that already holds the unpacked files."
+                    ) from None
+                raise _unreadable(src, exc) from None
+            except (EOFError, zlib.error) as exc:  # truncated or damaged gzip stream
+                raise _unreadable(src, exc) from None
+            if not check_integrity(str(unpacked), md5):
+                raise MNISTNotFoundError(
+                    f"{src} does not decompress to the official MNIST file (MD5 mismatch). "
+                    "Replace it with a fresh copy, or delete it to download again."
+                )
+            os.replace(unpacked, target)
+
+
+def _unreadable(src: Path, exc: BaseException) -> MNISTNotFoundError:
+    return MNISTNotFoundError(
+        f"{src} is not a readable gzip file ({type(exc).__name__}: {exc}). "
+        "Replace it with a fresh copy, or delete it to download again."
+    )
 
 
 def prepare_mnist(root: str | os.PathLike | None = None, download: bool = True) -> Path:

@@ -172,6 +172,51 @@ class Discriminator(nn.Module):
         return self.net(x.reshape(x.shape[0], n_pixels))  # (B, 1, 28, 28) -> (B, 784) -> (B, 1)
 
 
+@torch.no_grad()
+def generate_images(
+    G: nn.Module,
+    n: int | None = None,
+    seed: int = 0,
+    device: str | torch.device | None = None,
+    batch_size: int = 500,
+    *,
+    z: torch.Tensor | None = None,
+) -> torch.Tensor:
+    """Images (N, 1, 28, 28) in [-1, 1], on the CPU, from G in eval mode (notebooks 05-07).
+
+    The one way the package draws from a generator. Give `n` and a `seed` (the noise is drawn on the
+    CPU, so a seed means the same images on every device), or the noise `z` (N, latent_dim) itself.
+    BatchNorm uses its running statistics, as at generation time; G's train/eval mode is restored.
+    """
+    latent_dim = getattr(G, "latent_dim", None)
+    if not isinstance(G, nn.Module) or not isinstance(latent_dim, int):
+        raise TypeError(
+            f"G must be a gan_utils Generator (an nn.Module with .latent_dim), got {type(G).__name__}."
+        )
+    if z is None:
+        if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+            raise ValueError(f"n must be a positive int, got {n!r}.")
+        rng = torch.Generator().manual_seed(seed)
+        batches = [
+            make_noise(min(batch_size, n - start), latent_dim, generator=rng)
+            for start in range(0, n, batch_size)
+        ]
+    else:
+        if n is not None:
+            raise ValueError("Give either n (with a seed) or the noise z, not both.")
+        if not isinstance(z, torch.Tensor) or z.ndim != 2 or z.shape[1] != latent_dim or not len(z):
+            got = tuple(z.shape) if isinstance(z, torch.Tensor) else type(z).__name__
+            raise ValueError(f"z must be noise of shape (N, {latent_dim}), got {got}.")
+        batches = list(z.split(batch_size))
+    device = torch.device(device) if device is not None else next(G.parameters()).device
+    was_training = G.training
+    G.eval()
+    try:
+        return torch.cat([G(b.to(device)).cpu() for b in batches])  # (B, latent) -> (B, 1, 28, 28)
+    finally:
+        G.train(was_training)
+
+
 def count_parameters(model: nn.Module) -> int:
     """Number of trainable parameters (notebook 02)."""
     return sum(p.numel() for p in model.parameters() if p.requires_grad)

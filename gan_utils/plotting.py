@@ -1,6 +1,6 @@
 """Pictures: image grids, saved grids and loss curves, built on torchvision and matplotlib.
 
-Introduced in notebook 01 (grids) and notebook 05 (loss curves).
+Introduced in notebook 01 (grids) and notebook 05 (loss curves, the progress GIF).
 """
 
 from __future__ import annotations
@@ -13,20 +13,19 @@ import matplotlib.pyplot as plt
 import torch
 from torchvision.utils import make_grid, save_image
 
+from gan_utils.data import check_images
 
-def _check_images(images: torch.Tensor) -> torch.Tensor:
-    if images.ndim == 3:  # (B, 28, 28) -> (B, 1, 28, 28)
-        images = images.unsqueeze(1)
-    if images.ndim != 4 or images.shape[1] not in (1, 3):
-        raise ValueError(
-            f"images must have shape (B, 1, H, W) or (B, H, W), got {tuple(images.shape)}."
-        )
-    return images.detach().float().cpu()
+
+def _as_batch(images: torch.Tensor) -> torch.Tensor:
+    """(B, 28, 28) or (B, 1, 28, 28) in [-1, 1] -> a checked (B, 1, 28, 28) batch on the CPU."""
+    if isinstance(images, torch.Tensor) and images.ndim == 3:
+        images = images.unsqueeze(1)  # (B, 28, 28) -> (B, 1, 28, 28)
+    return check_images(images).detach().cpu()
 
 
 def image_grid(images: torch.Tensor, nrow: int = 8, padding: int = 2) -> torch.Tensor:
     """Images in [-1, 1] -> one (3, H, W) grid in [0, 1], white digits on black (notebook 01)."""
-    images = _check_images(images)
+    images = _as_batch(images)
     return make_grid(images, nrow=nrow, padding=padding, normalize=True, value_range=(-1, 1))
 
 
@@ -52,9 +51,7 @@ def save_grid(images: torch.Tensor, path: str | os.PathLike, nrow: int = 8) -> P
     """Save images in [-1, 1] as one PNG grid, creating the folder if needed (notebook 05)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    save_image(
-        _check_images(images), path, nrow=nrow, padding=2, normalize=True, value_range=(-1, 1)
-    )
+    save_image(_as_batch(images), path, nrow=nrow, padding=2, normalize=True, value_range=(-1, 1))
     return path
 
 
@@ -111,3 +108,20 @@ class LivePlot:
             self.handle = display(self.fig, display_id=True)
         else:
             self.handle.update(self.fig)
+
+
+def make_gif(frames: list[Path], path: str | Path, seconds_per_frame: float = 0.25) -> Path:
+    """An animated GIF of the saved sample grids, holding the last frame (notebook 05)."""
+    from PIL import Image
+
+    if not frames:
+        raise ValueError("make_gif needs at least one frame.")
+    pictures = [Image.open(f).convert("P", palette=Image.Palette.ADAPTIVE) for f in frames]
+    ms = int(seconds_per_frame * 1000)
+    durations = [ms] * (len(pictures) - 1) + [ms * 8]  # pause on the final result before looping
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pictures[0].save(
+        path, save_all=True, append_images=pictures[1:], loop=0, duration=durations, optimize=True
+    )
+    return path

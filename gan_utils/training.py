@@ -5,7 +5,6 @@ checkpoints and a NaN guard. Introduced in notebook 05_training; also `python -m
 from __future__ import annotations
 
 import dataclasses
-import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,10 +15,10 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from gan_utils.checkpoints import CheckpointError, load_checkpoint, save_checkpoint, save_generator
+from gan_utils.checkpoints import CheckpointError, load_checkpoint, save_checkpoint
 from gan_utils.data import InMemoryLoader, mnist_tensors
 from gan_utils.losses import discriminator_loss, generator_loss
-from gan_utils.models import Discriminator, Generator, make_noise
+from gan_utils.models import DESIGNS, Discriminator, Generator, generate_images, make_noise
 from gan_utils.plotting import save_grid
 from gan_utils.runtime import get_device, set_seed
 
@@ -30,26 +29,34 @@ class TrainingDiverged(RuntimeError):
     """A loss became NaN or infinite; the last good checkpoint on disk is untouched."""
 
 
+def _option(default: Any, help: str, **extra: Any) -> Any:
+    """A TrainConfig field whose help text (and choices) the CLI turns into a flag."""
+    return field(default=default, metadata={"help": help, **extra})
+
+
 @dataclass
 class TrainConfig:
-    """Every knob of a run, as plain values (stored in checkpoints) (notebook 05)."""
+    """Every knob of a run, as plain values (stored in checkpoints) (notebook 05).
 
-    design: str = "block"  # "block", "mlp" or "mlp_bn": see gan_utils.models
-    latent_dim: int = 100
-    batch_size: int = 64
-    lr: float = 2e-4
-    beta1: float = (
-        0.5  # Adam's momentum; 0.5 instead of 0.9 keeps the two players from overshooting
+    `python -m gan_utils train` makes one flag per field (--batch-size for batch_size), with this
+    default and help text: a new option is added here and nowhere else.
+    """
+
+    design: str = _option("block", "generator and discriminator design", choices=DESIGNS)
+    latent_dim: int = _option(100, "size of the noise vector z")
+    batch_size: int = _option(64, "images per training step")
+    lr: float = _option(2e-4, "Adam's learning rate, both players")
+    # beta1 0.5 instead of Adam's 0.9: the DCGAN paper found 0.9 made training oscillate
+    beta1: float = _option(0.5, "Adam's beta1 (momentum)")
+    beta2: float = _option(0.999, "Adam's beta2")
+    epochs: int = _option(20, "train until this epoch")
+    seed: int = _option(0, "seed for weights, noise and batch order")
+    limit: int | None = _option(None, "train on the first N images only")
+    n_fixed: int = _option(64, "fixed noise vectors drawn every epoch (samples/, GIF)")
+    device: str | None = _option(None, "cpu, cuda or mps (default: the best available)")
+    data_root: str | None = _option(
+        None, "folder holding MNIST/raw (default: $GAN_DATA_DIR, then data/)"
     )
-    beta2: float = 0.999
-    epochs: int = 20
-    seed: int = 0
-    limit: int | None = None  # train on the first N images only (quick runs)
-    n_fixed: int = 64  # fixed noise vectors whose samples are saved every epoch
-    device: str | None = None  # None: cuda, then mps, then cpu
-    data_root: str | None = None  # None: GAN_DATA_DIR, then data/
-    eval_every: int = 0  # compute the classifier metric every N epochs (0: never)
-    eval_samples: int = 2000
 
     def __post_init__(self) -> None:
         for name in ("latent_dim", "batch_size", "epochs", "n_fixed"):
@@ -144,14 +151,9 @@ def train_step(gan: GAN, real: torch.Tensor) -> torch.Tensor:
         return torch.stack([loss_d.detach(), loss_g.detach(), d_real, d_fake])
 
 
-@torch.no_grad()
 def fixed_samples(gan: GAN) -> torch.Tensor:
-    """The generator's images for the fixed noise batch, in eval mode (notebook 05)."""
-    was_training = gan.G.training
-    gan.G.eval()
-    images = gan.G(gan.fixed_noise).cpu()
-    gan.G.train(was_training)
-    return images
+    """The generator's images for the run's fixed noise batch, in eval mode (notebook 05)."""
+    return generate_images(gan.G, z=gan.fixed_noise)
 
 
 def checkpoint_state(gan: GAN) -> dict[str, Any]:
@@ -180,7 +182,9 @@ def resume_gan(path: str | Path, device: str | None = None) -> GAN:
         raise CheckpointError(
             f"{path} is a {state.get('kind', 'unknown')!r} checkpoint, not a training one."
         )
-    config = TrainConfig(**{**state["config"], **({"device": device} if device else {})})
+    known = {f.name for f in dataclasses.fields(TrainConfig)}  # older runs stored more options
+    config = {k: v for k, v in state["config"].items() if k in known}
+    config = TrainConfig(**{**config, **({"device": device} if device else {})})
     gan = build_gan(config)
     try:
         gan.G.load_state_dict(state["generator"])
@@ -220,6 +224,8 @@ def train(
     """Train until `gan.epoch == epochs` (default: config.epochs), saving after every epoch (notebook 05).
 
     In `out_dir` (if given): checkpoint.pt (atomic, resumable), samples/epoch_NNN.png of the fixed noise.
+    `on_epoch_end(gan, samples)` runs after every epoch, before the checkpoint is written: a live
+    plot, or `gan_utils.evaluation.MetricCallback` for the metric.
     Interrupting (Ctrl+C, or the stop button in Jupyter) keeps the last finished epoch and returns.
     """
     cfg = gan.config
@@ -251,59 +257,20 @@ def train(
             gan.epoch += 1
             for key, value in zip(HISTORY_KEYS, [*means, time.perf_counter() - start], strict=True):
                 gan.history[key].append(value)
-            if cfg.eval_every and gan.epoch % cfg.eval_every == 0:
-                _evaluate(gan, out_dir)
             samples = fixed_samples(gan)
-            if out_dir is not None:
-                save_grid(samples, out_dir / "samples" / f"epoch_{gan.epoch:03d}.png")
-                save_checkpoint(checkpoint_state(gan), out_dir / "checkpoint.pt")
+            try:  # the callback first, so what it logs is in the checkpoint
+                if on_epoch_end is not None:
+                    on_epoch_end(gan, samples)
+            finally:  # the finished epoch is saved even when the callback is interrupted
+                if out_dir is not None:
+                    save_grid(samples, out_dir / "samples" / f"epoch_{gan.epoch:03d}.png")
+                    save_checkpoint(checkpoint_state(gan), out_dir / "checkpoint.pt")
             bar.set_postfix(epoch=gan.epoch, loss_d=f"{means[0]:.3f}", loss_g=f"{means[1]:.3f}")
-            if on_epoch_end is not None:
-                on_epoch_end(gan, samples)
     except KeyboardInterrupt:
         print(f"Interrupted: keeping the last finished epoch ({gan.epoch}).", flush=True)
     finally:
         bar.close()
     return gan.history
-
-
-def _evaluate(gan: GAN, out_dir: Path | None) -> None:
-    """Log the classifier metric (gan_utils.evaluation) in the history; keep the best generator.
-
-    The generator with the lowest Fréchet distance so far is saved as OUT/best_generator.pt.
-    """
-    from gan_utils.evaluation import evaluate_generator  # loads the shipped classifier on first use
-
-    scores = evaluate_generator(gan.G, n=gan.config.eval_samples, seed=0, device=gan.device)
-    best = min(gan.history.get("eval_fd", [math.inf]))
-    for key in ("fd", "digits_covered", "kl_to_uniform", "seconds"):
-        gan.history.setdefault(f"eval_{key}", []).append(float(scores[key]))
-    gan.history.setdefault("eval_epoch", []).append(float(gan.epoch))
-    if out_dir is not None and scores["fd"] < best:
-        save_generator(
-            gan.G,
-            out_dir / "best_generator.pt",
-            epoch=gan.epoch,
-            fd=float(scores["fd"]),
-            eval_samples=gan.config.eval_samples,
-        )
-
-
-def make_gif(frames: list[Path], path: str | Path, seconds_per_frame: float = 0.25) -> Path:
-    """An animated GIF of the saved sample grids, holding the last frame (notebook 05)."""
-    from PIL import Image
-
-    if not frames:
-        raise ValueError("make_gif needs at least one frame.")
-    pictures = [Image.open(f).convert("P", palette=Image.Palette.ADAPTIVE) for f in frames]
-    ms = int(seconds_per_frame * 1000)
-    durations = [ms] * (len(pictures) - 1) + [ms * 8]  # pause on the final result before looping
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    pictures[0].save(
-        path, save_all=True, append_images=pictures[1:], loop=0, duration=durations, optimize=True
-    )
-    return path
 
 
 __all__ = [
@@ -313,9 +280,7 @@ __all__ = [
     "build_gan",
     "checkpoint_state",
     "fixed_samples",
-    "make_gif",
     "resume_gan",
-    "save_generator",
     "train",
     "train_step",
 ]

@@ -8,7 +8,7 @@ ipywidgets 7.7 (Colab) and 8 both work.
     G = load_generator()
     latent_explorer(G)          # in a notebook cell: sliders + picture
 
-The hot path is `render_grid_png`: one forward pass under `torch.inference_mode`, torchvision's
+The hot path is `render_grid_png`: one forward pass (`gan_utils.models.generate_images`), torchvision's
 `make_grid`, a nearest-neighbour upscale and a PIL PNG encode; no matplotlib.
 `benchmarks/bench_widgets.py` times it against a matplotlib redraw.
 """
@@ -25,7 +25,7 @@ import torch
 from PIL import Image
 from torch import nn
 
-from gan_utils.models import make_noise
+from gan_utils.models import generate_images, make_noise
 from gan_utils.plotting import image_grid
 
 MorphPath = Literal["linear", "slerp"]
@@ -127,16 +127,10 @@ def _check_generator(G: nn.Module) -> int:
     return G.latent_dim
 
 
-def _device_of(G: nn.Module) -> torch.device:
-    return next(G.parameters()).device
-
-
 def sample_grid(G: nn.Module, seed: int = 0, n: int = 8, scale: float = 1.0) -> torch.Tensor:
     """n*n digits (n*n, 1, 28, 28) in [-1, 1] on the CPU: seed's noise times scale (notebook 06)."""
     latent_dim = _check_generator(G)
-    z = latent_batch(seed, n, scale, latent_dim)  # (n*n, latent_dim)
-    with torch.inference_mode():
-        return G(z.to(_device_of(G))).cpu()  # (n*n, latent_dim) -> (n*n, 1, 28, 28)
+    return generate_images(G, z=latent_batch(seed, n, scale, latent_dim))  # (n*n, 1, 28, 28)
 
 
 def render_grid_png(
@@ -147,20 +141,14 @@ def render_grid_png(
     `upscale` repeats every pixel (nearest neighbour, sharp); None picks the smallest factor that
     makes the picture at least DISPLAY_WIDTH pixels wide.
     """
-    latent_dim = _check_generator(G)
-    if not isinstance(z, torch.Tensor) or z.ndim != 2 or z.shape[1] != latent_dim or len(z) == 0:
-        got = tuple(z.shape) if isinstance(z, torch.Tensor) else type(z).__name__
-        raise ValueError(
-            f"z must be noise of shape (batch, {latent_dim}), got {got}. Use latent_batch()."
-        )
+    _check_generator(G)
     if not isinstance(nrow, int) or nrow < 1:
         raise ValueError(f"nrow (images per row) must be a positive int, got {nrow!r}.")
     if upscale is not None and (not isinstance(upscale, int) or not 1 <= upscale <= 32):
         raise ValueError(f"upscale must be None or an int from 1 to 32, got {upscale!r}.")
-    with torch.inference_mode():
-        images = G(z.to(_device_of(G)))  # (B, latent_dim) -> (B, 1, 28, 28) in [-1, 1]
-        grid = image_grid(images, nrow=nrow, padding=padding)  # (3, H, W) in [0, 1], on the CPU
-        pixels = grid[0].mul(255).round().to(torch.uint8).numpy()  # grey: one channel is enough
+    images = generate_images(G, z=z)  # (B, latent_dim) -> (B, 1, 28, 28) in [-1, 1]
+    grid = image_grid(images, nrow=nrow, padding=padding)  # (3, H, W) in [0, 1], on the CPU
+    pixels = grid[0].mul(255).round().to(torch.uint8).numpy()  # grey: one channel is enough
     picture = Image.fromarray(pixels, mode="L")
     k = upscale or max(1, math.ceil(DISPLAY_WIDTH / picture.width))
     picture = picture.resize((picture.width * k, picture.height * k), Image.NEAREST)

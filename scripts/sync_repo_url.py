@@ -13,7 +13,10 @@ import re
 import sys
 from pathlib import Path
 
-import tomllib
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10: pip install tomli (in the dev extras)
+    import tomli as tomllib
 
 ROOT = Path(__file__).resolve().parents[1]
 # github.com/OWNER/REPO in badges (colab.research.google.com/github/OWNER/REPO), git+https installs,

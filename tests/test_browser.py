@@ -7,8 +7,12 @@ change. It needs Debian's Chromium (`apt-get install chromium` -> /usr/bin/chrom
 When either is missing the test skips and says why, unless GAN_REQUIRE_BROWSER=1 (CI sets it when
 it installed Chromium): then a missing piece is a failure.
 
-    .venv/bin/python -m pytest -m browser -s tests/test_browser.py  # images/browser_screenshot.png
     GAN_QUICK=1 .venv/bin/python -m pytest -m browser tests/test_browser.py  # runs/quick/browser/
+    GAN_UPDATE_SCREENSHOT=1 .venv/bin/python -m pytest -m browser -s tests/test_browser.py
+
+The screenshot goes to runs/browser/ (runs/quick/browser/ in quick mode). Only with
+GAN_UPDATE_SCREENSHOT=1 (a full-mode run, on purpose) is it also copied over the README's
+images/browser_screenshot.png.
 
 The server serves a temporary copy of the notebook, with temporary settings (no news pop-up, no
 autosave, every cell in the page), and is shut down even when the test fails.
@@ -41,10 +45,12 @@ pytestmark = pytest.mark.browser
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOK = Path("notebooks/06_generation.ipynb")
-SCREENSHOT = REPO / "images" / "browser_screenshot.png"  # full-mode runs only; shown by the README
+SCREENSHOT = REPO / "images" / "browser_screenshot.png"  # shown by the README
+UPDATE_ENV = "GAN_UPDATE_SCREENSHOT"
 REQUIRE_ENV = "GAN_REQUIRE_BROWSER"
 CHROMIUM = os.environ.get("GAN_CHROMIUM", "/usr/bin/chromium")
-# Without the networking flags Chromium keeps trying to reach the internet (FIELD_NOTES.md).
+# Without the networking flags Chromium keeps trying to reach the internet, and on a machine with a
+# closed network its refused connections pile up.
 CHROMIUM_FLAGS = [
     "--headless",
     "--no-sandbox",
@@ -281,10 +287,11 @@ def test_dragging_the_seed_slider_redraws_the_digits(sync_playwright, lab):
             with Image.open(io.BytesIO(after)) as shown:
                 assert shown.size == Image.open(io.BytesIO(before)).size
 
-            target = run_dir("browser") / SCREENSHOT.name if is_quick() else SCREENSHOT
-            target.parent.mkdir(parents=True, exist_ok=True)
+            target = run_dir("browser") / SCREENSHOT.name
             cell = page.locator(".jp-CodeCell").filter(has=page.locator("img.widget-image")).first
             cell.screenshot(path=str(target))
+            if os.environ.get(UPDATE_ENV) == "1" and not is_quick():
+                shutil.copyfile(target, SCREENSHOT)
         finally:
             browser.close()
     timings["whole test"] = time.monotonic() - start

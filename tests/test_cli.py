@@ -9,9 +9,10 @@ import pytest
 import torch
 from PIL import Image
 
-from gan_utils.checkpoints import SHIPPED_GENERATOR, save_generator
+from gan_utils.checkpoints import CheckpointError, save_generator
 from gan_utils.cli import main
 from gan_utils.models import Generator
+from gan_utils.shipped import SHIPPED_GENERATOR
 
 
 @pytest.fixture(scope="module")
@@ -106,7 +107,7 @@ def test_checkpoints_folder_override(tmp_path, monkeypatch):
     """GAN_CHECKPOINTS_DIR points at a folder of shipped files; a missing file is a clear error."""
     import shutil
 
-    from gan_utils.checkpoints import CHECKPOINTS_ENV, CheckpointError, shipped_file
+    from gan_utils.shipped import CHECKPOINTS_ENV, shipped_file
 
     installed = shipped_file(SHIPPED_GENERATOR)
     assert installed.parent.name == "weights" and installed.parent.parent.name == "gan_utils"
@@ -118,11 +119,31 @@ def test_checkpoints_folder_override(tmp_path, monkeypatch):
 
 
 def test_a_shipped_file_missing_from_the_installation_says_what_to_do(monkeypatch):
-    import gan_utils.checkpoints as ckpt
+    import gan_utils.shipped as ckpt
 
     monkeypatch.delenv(ckpt.CHECKPOINTS_ENV, raising=False)
-    with pytest.raises(ckpt.CheckpointError) as info:
+    with pytest.raises(CheckpointError) as info:
         ckpt.shipped_file("generator_nonexistent.pt")
     message = str(info.value)
     assert "not in this installation" in message and "In Colab" in message
     assert ckpt.CHECKPOINTS_ENV in message
+
+
+def test_every_train_config_field_has_a_flag_with_its_default():
+    """The train flags are generated from TrainConfig: a new option needs no second edit."""
+    import argparse
+    import dataclasses
+
+    from gan_utils.cli import add_config_flags
+    from gan_utils.training import TrainConfig
+
+    parser = argparse.ArgumentParser()
+    add_config_flags(parser)
+    flags = {a.dest: a for a in parser._actions if a.option_strings}
+    for f in dataclasses.fields(TrainConfig):
+        assert f.name in flags, f"no --{f.name.replace('_', '-')} flag"
+        assert flags[f.name].default == f.default and flags[f.name].help
+    parsed = vars(parser.parse_args(["--batch-size", "32", "--lr", "1e-3", "--limit", "500"]))
+    config = TrainConfig(**parsed)
+    assert (config.batch_size, config.lr, config.limit) == (32, 1e-3, 500)
+    assert TrainConfig(**vars(parser.parse_args([]))) == TrainConfig()

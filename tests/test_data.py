@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import torch
 import torchvision.datasets.mnist
+from torchvision.datasets.utils import check_integrity
 
 import gan_utils.data as data
 from gan_utils.data import (
@@ -181,35 +182,44 @@ def test_without_the_variable_data_dir_is_the_default(monkeypatch):
     assert resolve_data_dir() == data.default_data_dir().resolve()
 
 
-def test_gz_only_folder_is_decompressed_elsewhere_not_in_place(mnist_root, tmp_path, monkeypatch):
-    raw = mnist_root / "MNIST" / "raw"
-    if any((raw / name).is_file() for name in MNIST_MD5) or not data._has_gz(mnist_root):
-        pytest.skip(f"{raw} is not a gz-only copy")
-    before = _snapshot(mnist_root)
+@pytest.fixture(scope="module")
+def gz_only_root(mnist_root, tmp_path_factory) -> Path:
+    """A folder holding only the four official .gz files, built from whatever the MNIST copy holds
+    (gzip files as they are, or the uncompressed files compressed here)."""
+    root = tmp_path_factory.mktemp("gz_only")
+    (root / "MNIST" / "raw").mkdir(parents=True)
+    for name in MNIST_MD5:
+        src = mnist_root / "MNIST" / "raw" / name
+        target = root / "MNIST" / "raw" / f"{name}.gz"
+        if src.with_name(f"{name}.gz").is_file():
+            shutil.copy(src.with_name(f"{name}.gz"), target)
+        else:
+            target.write_bytes(gzip.compress(src.read_bytes(), compresslevel=1))
+    return root
+
+
+def test_gz_only_folder_is_decompressed_elsewhere_not_in_place(gz_only_root, tmp_path, monkeypatch):
+    before = _snapshot(gz_only_root)
     out = tmp_path / "out"
     monkeypatch.setattr(data, "default_data_dir", lambda: out)
-    assert prepare_mnist(mnist_root, download=False) == out
-    assert _snapshot(mnist_root) == before  # the shared folder was only read
+    assert prepare_mnist(gz_only_root, download=False) == out
+    assert _snapshot(gz_only_root) == before  # the source folder was only read
     for name, md5 in MNIST_MD5.items():
-        assert data._md5(out / "MNIST" / "raw" / name) == md5
-    assert not list((out / "MNIST" / "raw").glob("*.partial"))
+        assert check_integrity(str(out / "MNIST" / "raw" / name), md5)
+    assert sorted(p.name for p in (out / "MNIST" / "raw").iterdir()) == sorted(MNIST_MD5)
     images, labels = mnist_tensors(train=False, root=out, download=False)
     assert torch.bincount(labels, minlength=10).tolist() == TEST_COUNTS
 
 
-def _gz_folder(tmp_path: Path, mnist_root: Path) -> Path:
-    """A copy of the four .gz files in tmp_path (skip when the shared copy holds no .gz files)."""
-    if not data._has_gz(mnist_root):
-        pytest.skip("the MNIST copy in GAN_DATA_DIR has no .gz files")
+def _gz_folder(tmp_path: Path, gz_only_root: Path) -> Path:
+    """A copy of the four .gz files in tmp_path, to damage."""
     src = tmp_path / "src"
-    (src / "MNIST" / "raw").mkdir(parents=True)
-    for name in MNIST_MD5:
-        shutil.copy(mnist_root / "MNIST" / "raw" / f"{name}.gz", src / "MNIST" / "raw")
+    shutil.copytree(gz_only_root, src)
     return src
 
 
-def test_gz_with_wrong_content_gives_the_md5_error(mnist_root, tmp_path, monkeypatch):
-    src = _gz_folder(tmp_path, mnist_root)
+def test_gz_with_wrong_content_gives_the_md5_error(gz_only_root, tmp_path, monkeypatch):
+    src = _gz_folder(tmp_path, gz_only_root)
     bad = src / "MNIST" / "raw" / "t10k-labels-idx1-ubyte.gz"
     content = bytearray(gzip.decompress(bad.read_bytes()))
     content[100] ^= 0xFF  # one wrong label: a valid gzip file, the wrong MNIST file
@@ -221,11 +231,11 @@ def test_gz_with_wrong_content_gives_the_md5_error(mnist_root, tmp_path, monkeyp
     assert str(bad) in str(info.value)
     raw_out = out / "MNIST" / "raw"
     assert not (raw_out / "t10k-labels-idx1-ubyte").exists()
-    assert not list(raw_out.glob("*.partial"))
+    assert not [p for p in raw_out.iterdir() if p.name not in MNIST_MD5]  # no leftovers
 
 
-def test_truncated_gz_gives_a_clear_error(mnist_root, tmp_path, monkeypatch):
-    src = _gz_folder(tmp_path, mnist_root)
+def test_truncated_gz_gives_a_clear_error(gz_only_root, tmp_path, monkeypatch):
+    src = _gz_folder(tmp_path, gz_only_root)
     bad = src / "MNIST" / "raw" / "train-images-idx3-ubyte.gz"
     bad.write_bytes(bad.read_bytes()[:5000])  # a download cut short
     out = tmp_path / "out"
@@ -233,7 +243,7 @@ def test_truncated_gz_gives_a_clear_error(mnist_root, tmp_path, monkeypatch):
     with pytest.raises(MNISTNotFoundError, match="not a readable gzip file") as info:
         prepare_mnist(src, download=False)
     assert str(bad) in str(info.value)
-    assert not list((out / "MNIST" / "raw").glob("*.partial"))
+    assert not [p for p in (out / "MNIST" / "raw").iterdir() if p.name not in MNIST_MD5]
 
 
 def test_no_network_gives_the_download_failed_message(tmp_path, monkeypatch):
@@ -255,3 +265,18 @@ def test_no_network_gives_the_download_failed_message(tmp_path, monkeypatch):
     assert "connect to the internet" in message and DATA_ENV in message
     assert "in Colab" in message  # help for where many learners run the notebooks
     assert str(tmp_path.resolve() / "MNIST" / "raw") in message
+
+
+def test_full_disk_while_unpacking_blames_the_disk_not_the_gz_file(
+    gz_only_root, tmp_path, monkeypatch
+):
+    import errno
+
+    def no_space(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(data, "extract_archive", no_space)
+    monkeypatch.setattr(data, "default_data_dir", lambda: tmp_path / "out")
+    with pytest.raises(MNISTNotFoundError, match="No space left on device") as info:
+        prepare_mnist(gz_only_root, download=False)
+    assert "Free some disk space" in str(info.value) and "delete it" not in str(info.value)

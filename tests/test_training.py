@@ -9,12 +9,12 @@ import torch
 
 from gan_utils.checkpoints import CheckpointError, load_checkpoint, load_generator, save_checkpoint
 from gan_utils.data import mnist_tensors
+from gan_utils.plotting import make_gif
 from gan_utils.training import (
     HISTORY_KEYS,
     TrainConfig,
     TrainingDiverged,
     build_gan,
-    make_gif,
     resume_gan,
     train,
 )
@@ -194,8 +194,12 @@ def test_gif_from_saved_samples(images, tmp_path):
 
 
 def test_metric_during_training_keeps_best_generator(images, tmp_path):
-    gan = build_gan(small_config(epochs=2, eval_every=1, eval_samples=200))
-    history = train(gan, images=images, out_dir=tmp_path, progress=False)
+    from gan_utils.evaluation import MetricCallback
+
+    gan = build_gan(small_config(epochs=2))
+    metric = MetricCallback(every=1, n=200, out_dir=tmp_path)
+    history = train(gan, images=images, out_dir=tmp_path, progress=False, on_epoch_end=metric)
+    assert load_checkpoint(tmp_path / "checkpoint.pt")["history"]["eval_epoch"] == [1.0, 2.0]
     assert history["eval_epoch"] == [1.0, 2.0]
     assert len(history["eval_fd"]) == 2 and all(v > 0 for v in history["eval_fd"])
     best = load_checkpoint(tmp_path / "best_generator.pt")
@@ -209,3 +213,40 @@ def test_checkpoint_that_could_not_be_loaded_safely_is_not_written(tmp_path):
         save_checkpoint({"kind": "test", "value": Arbitrary()}, path)
     assert load_checkpoint(path)["value"] == 1  # the old file is intact
     assert [p.name for p in tmp_path.iterdir()] == ["c.pt"]
+
+
+def test_training_imports_nothing_from_evaluation():
+    """The layers point one way: the metric is a callback the caller passes in."""
+    import ast
+    from pathlib import Path
+
+    import gan_utils
+
+    package = Path(gan_utils.__file__).parent
+    for name in (
+        "training.py",
+        "models.py",
+        "data.py",
+        "losses.py",
+        "checkpoints.py",
+        "plotting.py",
+    ):
+        tree = ast.parse((package / name).read_text())
+        imported = {
+            node.module
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom) and node.module
+        }
+        assert not {m for m in imported if m.startswith("gan_utils.evaluation")}, name
+
+
+def test_resume_ignores_options_of_older_runs(images, tmp_path):
+    """Runs saved before the metric became a callback stored eval_every and eval_samples."""
+    gan = build_gan(small_config(epochs=1))
+    train(gan, images=images, out_dir=tmp_path, progress=False)
+    state = load_checkpoint(tmp_path / "checkpoint.pt")
+    state["config"] |= {"eval_every": 1, "eval_samples": 2000}
+    save_checkpoint(
+        {k: v for k, v in state.items() if not k.startswith("format")}, tmp_path / "old.pt"
+    )
+    assert resume_gan(tmp_path / "old.pt").epoch == 1

@@ -136,7 +136,7 @@ def test_bad_arguments_say_what_was_expected(G):
         render_grid_png(Generator(latent_dim=16, hidden=(32,)), z, nrow=2)  # still in training mode
     with pytest.raises(TypeError, match="load_generator"):
         render_grid_png(torch.nn.Linear(16, 784).eval(), z, nrow=2)
-    with pytest.raises(ValueError, match=r"shape \(batch, 16\)"):
+    with pytest.raises(ValueError, match=r"shape \(N, 16\)"):
         render_grid_png(G, torch.zeros(4, 100), nrow=2)
     with pytest.raises(ValueError, match="nrow"):
         render_grid_png(G, z, nrow=0)
