@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import torch
 
@@ -24,27 +25,41 @@ class CheckpointError(RuntimeError):
     """A checkpoint is missing, corrupt, or belongs to another model; the message says which."""
 
 
-def save_checkpoint(state: dict[str, Any], path: str | os.PathLike) -> Path:
-    """Write `state` with torch.save atomically: temporary file, fsync, rename (notebook 05).
+def atomic_write(
+    path: str | os.PathLike,
+    write: Callable[[BinaryIO], object],
+    check: Callable[[str], object] | None = None,
+) -> Path:
+    """Write a file so that it is either complete or absent: `write(f)` into a temporary file in the
+    same folder, fsync, optionally `check(tmp_path)`, then rename over `path` (notebook 05).
 
-    An interrupted write leaves the previous checkpoint intact.
+    An interruption (Ctrl+C, a full disk, a kill) leaves any earlier file at `path` intact.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    state = {"format": FORMAT, "format_version": FORMAT_VERSION, **state}
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
-            torch.save(state, f)
+            write(f)
             f.flush()
             os.fsync(f.fileno())
-        _check_loads_safely(tmp)
+        if check is not None:
+            check(tmp)
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it private (0600); use the usual mode
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def save_checkpoint(state: dict[str, Any], path: str | os.PathLike) -> Path:
+    """Write `state` with torch.save atomically (`atomic_write`) (notebook 05).
+
+    It is read back with weights_only=True before it replaces the previous checkpoint.
+    """
+    state = {"format": FORMAT, "format_version": FORMAT_VERSION, **state}
+    return atomic_write(path, lambda f: torch.save(state, f), check=_check_loads_safely)
 
 
 def _umask() -> int:

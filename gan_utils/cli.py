@@ -1,62 +1,176 @@
-"""Command line: `python -m gan_utils train ...` and `python -m gan_utils sample ...` (notebook 05)."""
+"""Command line: `python -m gan_utils train ...` and `python -m gan_utils sample ...` (notebook 05).
+
+A mistake ends in one line on stderr, "error: what was wrong; what to do", and exit status 2; Ctrl+C
+ends in one line saying what was kept, and exit status 130. `--debug` (or GAN_DEBUG=1) shows the
+traceback instead. Arguments are checked before any work starts.
+"""
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import errno
 import math
+import os
 import sys
 from pathlib import Path
 
 import torch
 
-from gan_utils.checkpoints import CheckpointError, load_generator, save_generator
-from gan_utils.data import MNISTNotFoundError
+from gan_utils.checkpoints import FORMAT, atomic_write, load_generator, save_generator
 from gan_utils.models import generate_images
 from gan_utils.plotting import save_grid
 from gan_utils.runtime import get_device
 
+EXIT_ERROR, EXIT_INTERRUPTED = 2, 130
+#: Upper bound of `sample --n`: 100,000 images are 314 MB as float32.
+MAX_SAMPLES = 100_000
+DEBUG_ENV = "GAN_DEBUG"
+
+
+class UsageError(Exception):
+    """A mistake in the command line; the message says what to do."""
+
+
+class _Interrupted(Exception):
+    """Ctrl+C, with the sentence that says what was kept."""
+
 
 def write_samples(images: torch.Tensor, out: Path, nrow: int | None = None) -> Path:
-    """Save images as a PNG grid (.png) or as a tensor file (.pt)."""
+    """Save images atomically as a PNG grid (.png) or as a tensor file (.pt)."""
     if out.suffix == ".png":
         return save_grid(images, out, nrow=nrow or math.ceil(math.sqrt(len(images))))
     if out.suffix == ".pt":
-        out.parent.mkdir(parents=True, exist_ok=True)
-        torch.save(images.contiguous(), out)
-        return out
+        return atomic_write(out, lambda f: torch.save(images.contiguous(), f))
     raise ValueError(f"--out must end in .png (an image grid) or .pt (a tensor), got {out.name!r}.")
 
 
+def _check_device(name: str | None) -> torch.device:
+    try:
+        return get_device(name)
+    except (RuntimeError, ValueError) as exc:
+        first = str(exc).splitlines()[0]
+        raise UsageError(
+            f"--device {name!r} cannot be used ({first}). Use cpu, cuda or mps, or leave "
+            "--device out to pick the best available."
+        ) from None
+
+
+def _is_gan_checkpoint(path: Path) -> bool:
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True, mmap=True)
+    except Exception:
+        return False
+    return isinstance(state, dict) and state.get("format") == FORMAT
+
+
 def cmd_sample(args: argparse.Namespace) -> None:
-    G = load_generator(args.checkpoint, device=get_device(args.device))
+    out = Path(args.out)
+    if out.suffix not in (".png", ".pt"):
+        raise UsageError(
+            f"--out must end in .png (an image grid) or .pt (a tensor), got {out.name!r}."
+        )
+    if not 1 <= args.n <= MAX_SAMPLES:
+        raise UsageError(f"--n must be from 1 to {MAX_SAMPLES:,}, got {args.n}.")
+    if args.nrow is not None and not 1 <= args.nrow <= args.n:
+        raise UsageError(f"--nrow must be from 1 to --n ({args.n}), got {args.nrow}.")
+    if args.seed < 0:
+        raise UsageError(f"--seed must be 0 or more, got {args.seed}.")
+    if args.checkpoint is not None and out.resolve() == Path(args.checkpoint).resolve():
+        raise UsageError(f"--out {out} is the checkpoint being read: choose another file name.")
+    if out.is_file() and _is_gan_checkpoint(out):
+        raise UsageError(
+            f"--out {out} is a gan-mnist checkpoint: sample will not write over it. Choose another "
+            "file name."
+        )
+    if out.is_dir():
+        raise UsageError(f"--out {out} is a folder: give a file name ending in .png or .pt.")
+    from gan_utils.run_folder import check_writable
+
+    check_writable(out.parent if str(out.parent) else Path("."), "--out's folder")
+    G = load_generator(args.checkpoint, device=_check_device(args.device))
     images = generate_images(G, args.n, seed=args.seed)
-    path = write_samples(images, Path(args.out), nrow=args.nrow)
+    path = write_samples(images, out, nrow=args.nrow)
     print(f"wrote {len(images)} images {tuple(images.shape[1:])} to {path}")
 
 
 def cmd_train(args: argparse.Namespace) -> None:
-    from gan_utils.plotting import make_gif, plot_losses
-    from gan_utils.training import TrainConfig, build_gan, resume_gan, train
+    from gan_utils.run_folder import RunLock, check_writable
+    from gan_utils.training import TrainConfig
 
+    given = {f.name: getattr(args, f.name) for f in config_fields() if hasattr(args, f.name)}
+    if args.resume and args.overwrite:
+        raise UsageError("--resume continues a run and --overwrite replaces it: give one of them.")
+    if args.eval_every < 0:
+        raise UsageError(f"--eval-every must be 0 (off) or more, got {args.eval_every}.")
     out = Path(args.out)
     ckpt = out / "checkpoint.pt"
-    if args.resume and ckpt.exists():
-        gan = resume_gan(ckpt, device=args.device)
-        print(f"resuming {ckpt} at epoch {gan.epoch}")
+    if args.resume and not ckpt.is_file():
+        raise UsageError(
+            f"--resume: there is no {ckpt} to continue. Check --out, or start a new run without --resume."
+        )
+    if not args.resume and ckpt.exists() and not args.overwrite:
+        raise UsageError(
+            f"{ckpt} exists: pass --resume to continue it or --overwrite to start again."
+        )
+    config = None if args.resume else TrainConfig(**given)  # checks every option before any work
+    _check_device(given.get("device"))
+    check_writable(out)
+    with RunLock(out):
+        state = {
+            "kept": f"{ckpt} still holds the earlier run" if ckpt.exists() else "nothing was kept"
+        }
+        try:
+            _train_in(out, args, given, config, state)
+        except KeyboardInterrupt:
+            raise _Interrupted(state["kept"]) from None
+
+
+def _train_in(out: Path, args: argparse.Namespace, given: dict, config, state: dict) -> None:
+    """The run itself, inside the folder's lock; `state["kept"]` always says what is on disk."""
+    from gan_utils.plotting import make_gif, plot_losses
+    from gan_utils.resume import change_options, resume_gan
+    from gan_utils.run_folder import clear_artifacts
+    from gan_utils.training import build_gan, train
+
+    ckpt = out / "checkpoint.pt"
+    if args.resume:
+        gan = resume_gan(ckpt, device=given.get("device"))
+        state["kept"] = f"{ckpt} holds epoch {gan.saved_epoch} (continue with --resume)"
+        changed = change_options(gan, **{k: v for k, v in given.items() if k != "device"})
+        note = "; ".join(f"{k} {old} -> {new}" for k, (old, new) in changed.items())
+        print(f"resuming {ckpt} at epoch {gan.epoch}" + (f"; changed: {note}" if note else ""))
     else:
-        if ckpt.exists() and not args.overwrite:
-            raise SystemExit(
-                f"{ckpt} exists: pass --resume to continue it or --overwrite to start again."
-            )
-        gan = build_gan(TrainConfig(**{f.name: getattr(args, f.name) for f in config_fields()}))
+        gan = build_gan(config)
     metric = None
     if args.eval_every:
         from gan_utils.evaluation import MetricCallback  # only then load the classifier
 
         metric = MetricCallback(every=args.eval_every, out_dir=out)
-    print(f"training a {gan.config.design!r} GAN on {gan.device} for {args.epochs} epochs -> {out}")
-    history = train(gan, epochs=args.epochs, out_dir=out, on_epoch_end=metric)
+    target, fresh = gan.config.epochs, not args.resume
+
+    def on_epoch_end(gan, samples) -> None:
+        nonlocal fresh
+        if fresh:  # the new run has really started: now the old run's pictures may go
+            clear_artifacts(out)
+            fresh = False
+        if metric is not None:
+            metric(gan, samples)
+        h = gan.history
+        print(
+            f"epoch {gan.epoch}/{target}: loss_d {h['loss_d'][-1]:.3f}, loss_g {h['loss_g'][-1]:.3f}, "
+            f"D(x) {h['d_real'][-1]:.2f}, D(G(z)) {h['d_fake'][-1]:.2f}, {h['seconds'][-1]:.1f} s",
+            flush=True,
+        )
+
+    print(f"training a {gan.config.design!r} GAN on {gan.device} for {target} epochs -> {out}")
+    try:
+        history = train(
+            gan, epochs=target, out_dir=out, on_epoch_end=on_epoch_end, interrupt="raise"
+        )
+    finally:
+        if gan.saved_epoch:
+            state["kept"] = f"{ckpt} holds epoch {gan.saved_epoch} (continue with --resume)"
     frames = sorted((out / "samples").glob("epoch_*.png"))
     make_gif(frames, out / "progress.gif")
     ax = plot_losses(history)
@@ -81,47 +195,61 @@ def config_fields() -> list[dataclasses.Field]:
     return list(dataclasses.fields(TrainConfig))
 
 
-def add_config_flags(parser: argparse.ArgumentParser) -> None:
-    """One flag per TrainConfig field: --batch-size for batch_size, with its default and help."""
+def add_config_flags(parser: argparse.ArgumentParser, suppress: bool = False) -> None:
+    """One flag per TrainConfig field: --batch-size for batch_size, with its default and help.
+
+    suppress=True leaves flags that were not given out of the namespace (how --resume knows which
+    options the user changed).
+    """
     types = {"int": int, "float": float, "str": str}
     for f in config_fields():
         kind = types[str(f.type).split("|")[0].strip()]  # "int | None" -> int
         parser.add_argument(
             "--" + f.name.replace("_", "-"),
             type=kind,
-            default=f.default,
+            default=argparse.SUPPRESS if suppress else f.default,
             choices=f.metadata.get("choices"),
             help=f.metadata["help"] + ("" if f.default is None else f" (default: {f.default})"),
         )
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m gan_utils", description="Train a GAN on MNIST or sample from one."
+    )
+    debug = argparse.ArgumentParser(add_help=False)
+    debug.add_argument(
+        "--debug", action="store_true", help=f"show tracebacks (or set {DEBUG_ENV}=1)"
     )
     sub = parser.add_subparsers(dest="command", required=True)
 
     t = sub.add_parser(
-        "train", help="train (or resume) a GAN; writes checkpoint, samples, GIF, loss plot"
+        "train",
+        parents=[debug],
+        help="train (or resume) a GAN; writes checkpoint, samples, GIF, loss plot",
     )
-    add_config_flags(t)
+    add_config_flags(t, suppress=True)
     t.add_argument(
         "--eval-every", type=int, default=0, help="classifier metric every N epochs (0: off)"
     )
     t.add_argument("--out", default="runs/train", help="folder for checkpoint.pt, samples/, GIF")
-    t.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
+    t.add_argument(
+        "--resume", action="store_true", help="continue OUT/checkpoint.pt; flags given change it"
+    )
     t.add_argument(
         "--overwrite", action="store_true", help="start again even if OUT/checkpoint.pt exists"
     )
     t.set_defaults(func=cmd_train)
 
-    s = sub.add_parser("sample", help="write N generated images as a PNG grid or a .pt tensor")
+    s = sub.add_parser(
+        "sample", parents=[debug], help="write N generated images as a PNG grid or a .pt tensor"
+    )
     s.add_argument(
         "--checkpoint",
         default=None,
         help="generator or training checkpoint (default: the shipped one)",
     )
-    s.add_argument("--n", type=int, default=64)
+    s.add_argument("--n", type=int, default=64, help=f"how many images, up to {MAX_SAMPLES:,}")
     s.add_argument("--seed", type=int, default=0)
     s.add_argument(
         "--out",
@@ -131,11 +259,37 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--nrow", type=int, default=None, help="images per row in a PNG grid")
     s.add_argument("--device", default=None)
     s.set_defaults(func=cmd_sample)
+    return parser
 
-    args = parser.parse_args(argv)
+
+def describe(exc: BaseException) -> str:
+    """One line: the message of a known error, or the type and message of an unexpected one."""
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        text = (
+            f"the disk is full ({exc.filename or 'while writing'}): free some space or choose "
+            "another --out; files already written, such as the last checkpoint, are intact."
+        )
+    elif isinstance(exc, OSError) and exc.strerror and not str(exc).startswith("--"):
+        text = f"{exc.strerror}: {exc.filename or ''}".rstrip(": ")
+    else:
+        text = str(exc) or type(exc).__name__
+    return " ".join(line.strip(" -") for line in text.splitlines() if line.strip())
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    debug = args.debug or os.environ.get(DEBUG_ENV, "") not in ("", "0")
     try:
         args.func(args)
-    except (CheckpointError, MNISTNotFoundError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    except _Interrupted as stop:
+        print(f"interrupted: {stop}", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except KeyboardInterrupt:
+        print("interrupted: nothing was written.", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as exc:
+        if debug:
+            raise
+        print(f"error: {describe(exc)}", file=sys.stderr)
+        return EXIT_ERROR
     return 0

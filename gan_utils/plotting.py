@@ -13,6 +13,7 @@ import matplotlib.pyplot as plt
 import torch
 from torchvision.utils import make_grid, save_image
 
+from gan_utils.checkpoints import atomic_write
 from gan_utils.data import check_images
 
 
@@ -48,11 +49,14 @@ def show_images(
 
 
 def save_grid(images: torch.Tensor, path: str | os.PathLike, nrow: int = 8) -> Path:
-    """Save images in [-1, 1] as one PNG grid, creating the folder if needed (notebook 05)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    save_image(_as_batch(images), path, nrow=nrow, padding=2, normalize=True, value_range=(-1, 1))
-    return path
+    """Save images in [-1, 1] as one PNG grid, atomically, creating the folder (notebook 05)."""
+    batch = _as_batch(images)
+    return atomic_write(
+        path,
+        lambda f: save_image(
+            batch, f, format="png", nrow=nrow, padding=2, normalize=True, value_range=(-1, 1)
+        ),
+    )
 
 
 def plot_losses(

@@ -5,6 +5,7 @@ checkpoints and a NaN guard. Introduced in notebook 05_training; also `python -m
 from __future__ import annotations
 
 import dataclasses
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from gan_utils.checkpoints import CheckpointError, load_checkpoint, save_checkpoint
+from gan_utils.checkpoints import save_checkpoint
 from gan_utils.data import InMemoryLoader, mnist_tensors
 from gan_utils.losses import discriminator_loss, generator_loss
 from gan_utils.models import DESIGNS, Discriminator, Generator, generate_images, make_noise
@@ -59,13 +60,37 @@ class TrainConfig:
     )
 
     def __post_init__(self) -> None:
-        for name in ("latent_dim", "batch_size", "epochs", "n_fixed"):
-            if not isinstance(getattr(self, name), int) or getattr(self, name) < 1:
-                raise ValueError(f"{name} must be a positive int, got {getattr(self, name)!r}.")
-        if not (self.lr > 0 and 0 <= self.beta1 < 1 and 0 <= self.beta2 < 1):
+        limits = {"latent_dim": 4096, "batch_size": 60_000, "epochs": 100_000, "n_fixed": 1024}
+        for name, most in limits.items():
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= most:
+                raise ValueError(f"{name} must be an int from 1 to {most:,}, got {value!r}.")
+        if self.batch_size < 2:
+            raise ValueError(
+                "batch_size must be at least 2: BatchNorm normalises each feature over the batch, "
+                "which needs more than one image."
+            )
+        if (
+            not isinstance(self.seed, int)
+            or isinstance(self.seed, bool)
+            or not 0 <= self.seed < 2**63
+        ):
+            raise ValueError(f"seed must be an int from 0 to 2**63 - 1, got {self.seed!r}.")
+        if self.limit is not None and (
+            not isinstance(self.limit, int) or self.limit < self.batch_size
+        ):
+            raise ValueError(
+                f"limit (images to train on) must be at least batch_size ({self.batch_size}), "
+                f"got {self.limit!r}."
+            )
+        if not (
+            math.isfinite(self.lr) and self.lr > 0 and 0 <= self.beta1 < 1 and 0 <= self.beta2 < 1
+        ):
             raise ValueError(
                 f"need lr > 0 and 0 <= betas < 1, got lr={self.lr}, betas=({self.beta1}, {self.beta2})."
             )
+        if self.design not in DESIGNS:
+            raise ValueError(f"design must be one of {DESIGNS}, got {self.design!r}.")
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -85,7 +110,9 @@ class GAN:
     noise: torch.Generator  # generator on the device for the training noise
     device: torch.device
     epoch: int = 0
-    history: dict[str, list[float]] = field(default_factory=lambda: {k: [] for k in HISTORY_KEYS})
+    history: dict[str, list] = field(default_factory=lambda: {k: [] for k in HISTORY_KEYS})
+    #: The last epoch whose checkpoint is on disk (None: none yet); what an interruption keeps.
+    saved_epoch: int | None = None
 
 
 def make_optimizer(model: nn.Module, config: TrainConfig, device: torch.device) -> torch.optim.Adam:
@@ -175,41 +202,33 @@ def checkpoint_state(gan: GAN) -> dict[str, Any]:
     }
 
 
-def resume_gan(path: str | Path, device: str | None = None) -> GAN:
-    """Rebuild a run from its checkpoint so that training continues as if never stopped (notebook 05)."""
-    state = load_checkpoint(path)
-    if state.get("kind") != "training":
-        raise CheckpointError(
-            f"{path} is a {state.get('kind', 'unknown')!r} checkpoint, not a training one."
-        )
-    known = {f.name for f in dataclasses.fields(TrainConfig)}  # older runs stored more options
-    config = {k: v for k, v in state["config"].items() if k in known}
-    config = TrainConfig(**{**config, **({"device": device} if device else {})})
-    gan = build_gan(config)
-    try:
-        gan.G.load_state_dict(state["generator"])
-        gan.D.load_state_dict(state["discriminator"])
-        gan.opt_g.load_state_dict(state["opt_g"])
-        gan.opt_d.load_state_dict(state["opt_d"])
-    except (RuntimeError, ValueError, KeyError) as exc:
-        raise CheckpointError(
-            f"{path} does not match the models its config describes: {str(exc)[:300]}"
-        ) from None
-    gan.epoch, gan.history = state["epoch"], state["history"]
-    gan.fixed_noise = state["fixed_noise"].to(gan.device)
-    gan.shuffle.set_state(state["rng_shuffle"])
-    gan.noise.set_state(state["rng_noise"])
-    return gan
+#: Divergence rule: a loss whose mean over a check window (100 steps, or the end of an epoch) is not
+#: finite, or above LOSS_LIMIT. Healthy runs stay near ln 2 ~ 0.69; even the shipped collapsed "mlp"
+#: run, whose discriminator wins outright, peaked at an epoch mean of 16.8 (images/losses_mlp.png). A
+#: mean BCE of 1,000 needs logits of about +-1,000: the weights have blown up (lr 1e3 gives ~1e26).
+LOSS_LIMIT = 1_000.0
 
 
-def _check_finite(sums: torch.Tensor, gan: GAN, step: int) -> None:
-    if not torch.isfinite(sums).all():
-        loss_d, loss_g = sums[0].item(), sums[1].item()
-        raise TrainingDiverged(
-            f"Training diverged in epoch {gan.epoch + 1} by step {step}: loss_d={loss_d}, loss_g={loss_g}. "
-            f"The last good checkpoint (epoch {gan.epoch}) was kept. Try a smaller learning rate "
-            f"(now {gan.config.lr}) or another seed, then resume or restart."
-        )
+def _check_health(window: torch.Tensor, steps: int, gan: GAN, step: int) -> None:
+    """Raise TrainingDiverged if the mean losses of the last `steps` steps broke the rule above."""
+    loss_d, loss_g = (window[:2] / steps).tolist()
+    if all(math.isfinite(v) and v <= LOSS_LIMIT for v in (loss_d, loss_g)):
+        return
+    kept = (
+        f"the last good checkpoint (epoch {gan.saved_epoch}) was kept"
+        if gan.saved_epoch
+        else "no checkpoint of this run was written"
+    )
+    what = (
+        "not finite"
+        if not all(map(math.isfinite, (loss_d, loss_g)))
+        else f"above {LOSS_LIMIT:,.0f}"
+    )
+    raise TrainingDiverged(
+        f"training diverged in epoch {gan.epoch + 1} by step {step}: mean losses over the last {steps} "
+        f"steps are {what} (loss_d={loss_d:.3g}, loss_g={loss_g:.3g}); {kept}. Try a smaller "
+        f"learning rate (now {gan.config.lr:g}) or another seed, then resume or restart."
+    )
 
 
 def train(
@@ -220,14 +239,19 @@ def train(
     on_epoch_end: Callable[[GAN, torch.Tensor], None] | None = None,
     progress: bool = True,
     check_every: int = 100,
-) -> dict[str, list[float]]:
+    interrupt: str = "return",
+) -> dict[str, list]:
     """Train until `gan.epoch == epochs` (default: config.epochs), saving after every epoch (notebook 05).
 
     In `out_dir` (if given): checkpoint.pt (atomic, resumable), samples/epoch_NNN.png of the fixed noise.
     `on_epoch_end(gan, samples)` runs after every epoch, before the checkpoint is written: a live
     plot, or `gan_utils.evaluation.MetricCallback` for the metric.
-    Interrupting (Ctrl+C, or the stop button in Jupyter) keeps the last finished epoch and returns.
+    Interrupting (Ctrl+C, or the stop button in Jupyter) says which epoch is on disk and returns
+    (interrupt="raise": re-raises KeyboardInterrupt, for the CLI). Losses that are not finite or far
+    past healthy values (LOSS_LIMIT) raise TrainingDiverged; the last good checkpoint stays.
     """
+    if interrupt not in ("return", "raise"):
+        raise ValueError(f'interrupt must be "return" or "raise", got {interrupt!r}.')
     cfg = gan.config
     epochs = cfg.epochs if epochs is None else epochs
     out_dir = Path(out_dir) if out_dir is not None else None
@@ -247,12 +271,13 @@ def train(
         while gan.epoch < epochs:
             start = time.perf_counter()
             sums = torch.zeros(4, device=gan.device)
+            checked, checked_step = sums.clone(), 0
             for step, real in enumerate(loader, 1):
                 sums += train_step(gan, real)
-                if step % check_every == 0:
-                    _check_finite(sums, gan, step)
+                if step % check_every == 0 or step == len(loader):
+                    _check_health(sums - checked, step - checked_step, gan, step)
+                    checked, checked_step = sums.clone(), step
                 bar.update()
-            _check_finite(sums, gan, len(loader))
             means = (sums / len(loader)).tolist()
             gan.epoch += 1
             for key, value in zip(HISTORY_KEYS, [*means, time.perf_counter() - start], strict=True):
@@ -265,9 +290,23 @@ def train(
                 if out_dir is not None:
                     save_grid(samples, out_dir / "samples" / f"epoch_{gan.epoch:03d}.png")
                     save_checkpoint(checkpoint_state(gan), out_dir / "checkpoint.pt")
+                    gan.saved_epoch = gan.epoch
             bar.set_postfix(epoch=gan.epoch, loss_d=f"{means[0]:.3f}", loss_g=f"{means[1]:.3f}")
     except KeyboardInterrupt:
-        print(f"Interrupted: keeping the last finished epoch ({gan.epoch}).", flush=True)
+        if interrupt == "raise":
+            raise
+        if out_dir is None:
+            print(
+                f"Interrupted: the run stops after epoch {gan.epoch} (nothing is saved).",
+                flush=True,
+            )
+        elif gan.saved_epoch:
+            print(
+                f"Interrupted: {out_dir / 'checkpoint.pt'} holds epoch {gan.saved_epoch}.",
+                flush=True,
+            )
+        else:
+            print("Interrupted before the first epoch was saved: nothing was kept.", flush=True)
     finally:
         bar.close()
     return gan.history
@@ -275,12 +314,12 @@ def train(
 
 __all__ = [
     "GAN",
+    "LOSS_LIMIT",
     "TrainConfig",
     "TrainingDiverged",
     "build_gan",
     "checkpoint_state",
     "fixed_samples",
-    "resume_gan",
     "train",
     "train_step",
 ]

@@ -10,12 +10,12 @@ import torch
 from gan_utils.checkpoints import CheckpointError, load_checkpoint, load_generator, save_checkpoint
 from gan_utils.data import mnist_tensors
 from gan_utils.plotting import make_gif
+from gan_utils.resume import resume_gan
 from gan_utils.training import (
     HISTORY_KEYS,
     TrainConfig,
     TrainingDiverged,
     build_gan,
-    resume_gan,
     train,
 )
 
@@ -114,7 +114,7 @@ def test_interrupt_keeps_last_finished_epoch(images, tmp_path, capsys):
     gan = build_gan(small_config(epochs=3))
     train(gan, images=images, out_dir=tmp_path, progress=False, on_epoch_end=stop_after_first)
     assert gan.epoch == 1
-    assert "keeping the last finished epoch (1)" in capsys.readouterr().out
+    assert "checkpoint.pt holds epoch 1" in capsys.readouterr().out
     assert resume_gan(tmp_path / "checkpoint.pt").epoch == 1
 
 
@@ -175,7 +175,7 @@ def test_checkpoint_of_another_model_is_refused(images, tmp_path):
 
 
 def test_config_validation():
-    with pytest.raises(ValueError, match="batch_size must be a positive int"):
+    with pytest.raises(ValueError, match="batch_size must be an int from 1 to"):
         TrainConfig(batch_size=0)
     with pytest.raises(ValueError, match="lr > 0"):
         TrainConfig(lr=-1.0)
