@@ -12,6 +12,7 @@ import dataclasses
 import errno
 import math
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -273,7 +274,8 @@ def describe(exc: BaseException) -> str:
         text = f"{exc.strerror}: {exc.filename or ''}".rstrip(": ")
     else:
         text = str(exc) or type(exc).__name__
-    return " ".join(line.strip(" -") for line in text.splitlines() if line.strip())
+    lines = (re.sub(r"^\s*- ", "", line).strip() for line in text.splitlines())  # drop bullets
+    return " ".join(line for line in lines if line)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -33,9 +33,20 @@ MNIST_MD5 = {
 
 IMAGE_SHAPE = (1, 28, 28)
 
+#: Size in bytes, magic number and item count of each uncompressed file (the IDX format's header).
+MNIST_LAYOUT = {
+    "train-images-idx3-ubyte": (47_040_016, 2051, 60_000),
+    "train-labels-idx1-ubyte": (60_008, 2049, 60_000),
+    "t10k-images-idx3-ubyte": (7_840_016, 2051, 10_000),
+    "t10k-labels-idx1-ubyte": (10_008, 2049, 10_000),
+}
 
-def check_images(images: Any, name: str = "images") -> torch.Tensor:
-    """Raise a clear error unless `images` is a float tensor (N, 1, 28, 28) in [-1, 1] (notebook 07)."""
+
+def check_images(images: Any, name: str = "images", signed: bool = False) -> torch.Tensor:
+    """Raise a clear error unless `images` is a float tensor (N, 1, 28, 28) in [-1, 1] (notebook 07).
+
+    signed=True (the metric) also refuses images with no value below 0: [0, 1] images by mistake.
+    """
     if not isinstance(images, torch.Tensor):
         raise TypeError(
             f"{name} must be a torch.Tensor of shape (N, 1, 28, 28), got {type(images)}."
@@ -54,6 +65,11 @@ def check_images(images: Any, name: str = "images") -> torch.Tensor:
             f"{name} must lie in [-1, 1] (a tanh generator's range), "
             f"got values in [{lo:.3g}, {hi:.3g}]. "
             "Images in [0, 1] become [-1, 1] with images * 2 - 1."
+        )
+    if signed and lo >= 0:
+        raise ValueError(
+            f"{name} have no value below 0, so they look like images in [0, 1]; this expects [-1, 1] "
+            "(a tanh generator's range, real MNIST from mnist_tensors). Convert with images * 2 - 1."
         )
     return images
 
@@ -82,6 +98,26 @@ def resolve_data_dir(root: str | os.PathLike | None = None) -> Path:
 
 def _has_raw(root: Path) -> bool:
     return all((root / "MNIST" / "raw" / name).is_file() for name in MNIST_MD5)
+
+
+def _check_raw(root: Path) -> None:
+    """Size and header of each uncompressed file, every time (cheap); the MD5 is checked when the
+    files are unpacked or downloaded. A damaged file gets an error that names it."""
+    for name, (size, magic, count) in MNIST_LAYOUT.items():
+        path = root / "MNIST" / "raw" / name
+        with open(path, "rb") as f:
+            header = f.read(8)
+        actual = (
+            path.stat().st_size,
+            int.from_bytes(header[:4], "big"),
+            int.from_bytes(header[4:], "big"),
+        )
+        if actual != (size, magic, count):
+            raise MNISTNotFoundError(
+                f"{path} is damaged: {actual[0]:,} bytes, header {actual[1]}/{actual[2]:,}, where the "
+                f"official file has {size:,} bytes and header {magic}/{count:,}. Delete it and run "
+                "again: it is unpacked from its .gz file or downloaded again."
+            )
 
 
 def _has_gz(root: Path) -> bool:
@@ -138,9 +174,11 @@ def prepare_mnist(root: str | os.PathLike | None = None, download: bool = True) 
     """
     where = resolve_data_dir(root)
     if _has_raw(where):
+        _check_raw(where)
         return where
     if _has_gz(where):
         _decompress(where, default_data_dir())
+        _check_raw(default_data_dir())
         return default_data_dir()
     if download:
         try:
@@ -155,6 +193,7 @@ def prepare_mnist(root: str | os.PathLike | None = None, download: bool = True) 
             raise MNISTNotFoundError(
                 _not_found_message(where, f"The download failed ({reason}).")
             ) from None
+        _check_raw(where)
         return where
     raise MNISTNotFoundError(
         _not_found_message(where, "Downloading was switched off (download=False).")

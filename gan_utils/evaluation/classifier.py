@@ -112,14 +112,14 @@ def classify(
     images: torch.Tensor, classifier: MNISTClassifier | None = None, batch_size: int = 500
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Features (N, 128) and digit probabilities (N, 10) of images, on the CPU (notebook 07)."""
-    check_images(images)
+    check_images(images, signed=True)
     classifier = classifier if classifier is not None else default_classifier()
     was_training = classifier.training
     classifier.eval()
     device = next(classifier.parameters()).device
     feats, probs = [], []
     for batch in images.split(batch_size):
-        f = classifier.features(batch.to(device))  # (B, 1, 28, 28) -> (B, 128)
+        f = classifier.features(batch.to(device, torch.float32))  # (B, 1, 28, 28) -> (B, 128)
         feats.append(f.cpu())
         probs.append(classifier.out(f).softmax(dim=1).cpu())  # (B, 128) -> (B, 10)
     classifier.train(was_training)

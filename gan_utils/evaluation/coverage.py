@@ -23,9 +23,14 @@ def digit_histogram(
 
 def _check_counts(counts: Any) -> torch.Tensor:
     counts = torch.as_tensor(counts, dtype=torch.float64)
-    if counts.shape != (10,) or (counts < 0).any() or counts.sum() == 0:
+    if (
+        counts.shape != (10,)
+        or not torch.isfinite(counts).all()
+        or (counts < 0).any()
+        or counts.sum() == 0
+    ):
         raise ValueError(
-            f"counts must be 10 non-negative numbers, not all 0 (a digit histogram), got {counts}."
+            f"counts must be 10 finite, non-negative numbers, not all 0 (a digit histogram), got {counts}."
         )
     return counts
 

@@ -23,15 +23,15 @@ def nearest_neighbours(
     One matrix product per batch ranks candidates; the k distances returned are recomputed exactly,
     so an exact copy has distance 0.
     """
-    check_images(images)
-    check_images(train_images, "train_images")
+    check_images(images, signed=True)
+    check_images(train_images, "train_images", signed=True)
     if not 1 <= k <= len(train_images):
         raise ValueError(f"k must be between 1 and {len(train_images)}, got {k}.")
-    train = train_images.flatten(1)  # (M, 784)
+    train = train_images.flatten(1).float()  # (M, 784)
     train_sq = train.square().sum(dim=1)  # (M,)
     dists, indices = [], []
     for batch in images.split(batch_size):
-        x = batch.flatten(1).to(train.device)  # (B, 784)
+        x = batch.flatten(1).to(train.device, torch.float32)  # (B, 784)
         # ||x - t||^2 = ||x||^2 + ||t||^2 - 2 x.t ; ||x||^2 is the same for every t, so skip it
         score = train_sq - 2 * x @ train.T  # (B, M)
         idx = score.topk(k, dim=1, largest=False).indices  # (B, k)
