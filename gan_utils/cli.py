@@ -135,6 +135,10 @@ def _train_in(out: Path, args: argparse.Namespace, given: dict, config, state: d
     from gan_utils.training import build_gan, train
 
     ckpt = out / "checkpoint.pt"
+    for leftover in out.glob(
+        ".*.tmp"
+    ):  # half-written files of a run that was killed; we hold the lock
+        leftover.unlink(missing_ok=True)
     if args.resume:
         gan = resume_gan(ckpt, device=given.get("device"))
         state["kept"] = f"{ckpt} holds epoch {gan.saved_epoch} (continue with --resume)"
@@ -214,11 +218,18 @@ def add_config_flags(parser: argparse.ArgumentParser, suppress: bool = False) ->
         )
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a mistake is one line (what was wrong, and where help is) and exit status 2."""
+
+    def error(self, message: str) -> None:
+        self.exit(EXIT_ERROR, f"error: {message}; see `{self.prog} --help`.\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="python -m gan_utils", description="Train a GAN on MNIST or sample from one."
     )
-    debug = argparse.ArgumentParser(add_help=False)
+    debug = _Parser(add_help=False)
     debug.add_argument(
         "--debug", action="store_true", help=f"show tracebacks (or set {DEBUG_ENV}=1)"
     )

@@ -77,11 +77,11 @@ class TrainConfig:
         ):
             raise ValueError(f"seed must be an int from 0 to 2**63 - 1, got {self.seed!r}.")
         if self.limit is not None and (
-            not isinstance(self.limit, int) or self.limit < self.batch_size
+            not isinstance(self.limit, int) or not self.batch_size <= self.limit <= 60_000
         ):
             raise ValueError(
-                f"limit (images to train on) must be at least batch_size ({self.batch_size}), "
-                f"got {self.limit!r}."
+                f"limit (images to train on) must be at least batch_size ({self.batch_size}) and at "
+                f"most 60,000 (the MNIST training set), got {self.limit!r}."
             )
         if not (
             math.isfinite(self.lr) and self.lr > 0 and 0 <= self.beta1 < 1 and 0 <= self.beta2 < 1

@@ -435,3 +435,21 @@ def test_sample_of_an_untrained_generator_file_still_works(tmp_path):
         main(["sample", "--checkpoint", str(path), "--n", "4", "--out", str(tmp_path / "g.png")])
         == 0
     )
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["train", "--epochs", "abc"], ["sample"], ["train", "--design", "gan9000"], ["fly"]],
+)
+def test_argparse_mistakes_are_one_line_too(args, capsys):
+    with pytest.raises(SystemExit) as info:
+        main(args)
+    err = capsys.readouterr().err.strip()
+    assert (
+        info.value.code == 2 and err.startswith("error: ") and "\n" not in err and "--help" in err
+    )
+
+
+def test_a_limit_beyond_mnist_is_refused_before_loading(tmp_path, capsys):
+    assert main(["train", "--limit", "70000", "--out", str(tmp_path / "run")]) == 2
+    assert "at most 60,000" in capsys.readouterr().err
