@@ -98,7 +98,7 @@ def test_coverage_threshold_on_hand_made_counts():
     assert ev.digits_covered([500, 500] + [0] * 8) == 2
     assert ev.digits_covered([49] + [105] * 9, min_share=0.05) == 9  # 49 / 994 < 5 %
     assert ev.kl_to_uniform([7] * 10) == pytest.approx(0.0)
-    with pytest.raises(ValueError, match="10 non-negative"):
+    with pytest.raises(ValueError, match="10 finite, non-negative"):
         ev.kl_to_uniform([1, 2, 3])
 
 

@@ -453,3 +453,25 @@ def test_argparse_mistakes_are_one_line_too(args, capsys):
 def test_a_limit_beyond_mnist_is_refused_before_loading(tmp_path, capsys):
     assert main(["train", "--limit", "70000", "--out", str(tmp_path / "run")]) == 2
     assert "at most 60,000" in capsys.readouterr().err
+
+
+def test_ctrl_c_while_a_checkpoint_is_written_names_the_epoch_really_on_disk(
+    trained_run, tmp_path, monkeypatch, capsys
+):
+    run = copy_run(trained_run, tmp_path)
+    before = digest(run / "checkpoint.pt")
+    import gan_utils.checkpoints as ckpt
+
+    real_save = ckpt.torch.save
+
+    def interrupted(obj, f):
+        if isinstance(obj, dict) and obj.get("kind") == "training":
+            f.write(b"half a checkpoint")
+            raise KeyboardInterrupt
+        real_save(obj, f)
+
+    monkeypatch.setattr(ckpt.torch, "save", interrupted)
+    assert main(["train", "--resume", "--epochs", "3", "--out", str(run)]) == 130
+    err = capsys.readouterr().err
+    assert "interrupted: " in err and "holds epoch 2" in err and "Traceback" not in err
+    assert digest(run / "checkpoint.pt") == before and not list(run.glob(".*.tmp"))
