@@ -127,8 +127,14 @@ def save_generator(G: Generator, path: str | os.PathLike, half: bool = False, **
     )
 
 
-def generator_from_state(state: dict[str, Any], source: str = "checkpoint") -> Generator:
-    """Rebuild the generator stored in a training or generator checkpoint (notebook 06)."""
+def generator_from_state(
+    state: dict[str, Any], source: str = "checkpoint", raw: bool = False
+) -> Generator:
+    """Rebuild the generator stored in a training or generator checkpoint (notebook 06).
+
+    A training checkpoint of a run with an EMA holds two generators: the moving average (used by
+    default, as for samples and generator.pt) and the raw weights the optimiser trains (raw=True).
+    """
     if "generator" not in state or "generator_config" not in state:
         raise CheckpointError(f"{source} holds no generator (keys: {sorted(state)}).")
     config = state["generator_config"]
@@ -139,7 +145,8 @@ def generator_from_state(state: dict[str, Any], source: str = "checkpoint") -> G
             image_shape=tuple(config["image_shape"]),
             design=config["design"],
         )
-        G.load_state_dict(state["generator"])
+        ema = state.get("ema")
+        G.load_state_dict(state["generator"] if raw or not ema else ema["model"])
     except (KeyError, TypeError, ValueError, RuntimeError) as exc:
         raise CheckpointError(
             f"{source} does not match the Generator it describes ({config}): "
@@ -149,13 +156,16 @@ def generator_from_state(state: dict[str, Any], source: str = "checkpoint") -> G
 
 
 def load_generator(
-    path: str | os.PathLike | None = None, device: str | torch.device = "cpu"
+    path: str | os.PathLike | None = None, device: str | torch.device = "cpu", raw: bool = False
 ) -> Generator:
-    """Load a generator in eval mode from `path`, or the shipped one when None (notebook 06)."""
+    """Load a generator in eval mode from `path`, or the shipped one when None (notebook 06).
+
+    From a training checkpoint: the EMA weights when the run kept them, the raw ones with raw=True.
+    """
     if path is None:
         from gan_utils.shipped import SHIPPED_GENERATOR, shipped_file
 
         path = shipped_file(SHIPPED_GENERATOR)
     path = Path(path)
-    G = generator_from_state(load_checkpoint(path), source=str(path))
+    G = generator_from_state(load_checkpoint(path), source=str(path), raw=raw)
     return G.to(device).eval()

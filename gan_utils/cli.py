@@ -132,7 +132,7 @@ def _train_in(out: Path, args: argparse.Namespace, given: dict, config, state: d
     from gan_utils.plotting import make_gif, plot_losses
     from gan_utils.resume import change_options, resume_gan
     from gan_utils.run_folder import clear_artifacts
-    from gan_utils.training import build_gan, train
+    from gan_utils.training import build_gan, drawing_generator, train
 
     ckpt = out / "checkpoint.pt"
     for leftover in out.glob(
@@ -168,7 +168,9 @@ def _train_in(out: Path, args: argparse.Namespace, given: dict, config, state: d
             flush=True,
         )
 
-    print(f"training a {gan.config.design!r} GAN on {gan.device} for {target} epochs -> {out}")
+    budget = gan.config.time_budget
+    limit = f"{target} epochs" + (f" or {budget:g} s, whichever comes first" if budget else "")
+    print(f"training a {gan.config.design!r} GAN on {gan.device} for {limit} -> {out}")
     try:
         history = train(
             gan, epochs=target, out_dir=out, on_epoch_end=on_epoch_end, interrupt="raise"
@@ -181,12 +183,13 @@ def _train_in(out: Path, args: argparse.Namespace, given: dict, config, state: d
     ax = plot_losses(history)
     ax.figure.savefig(out / "losses.png", dpi=120, bbox_inches="tight")
     save_generator(
-        gan.G,
+        drawing_generator(gan),  # the EMA when the run keeps one; checkpoint.pt has the raw G too
         out / "generator.pt",
         epochs=gan.epoch,
         config=gan.config.to_dict(),
         seconds=float(sum(history["seconds"])),
         device=str(gan.device),
+        weights="ema" if gan.ema is not None else "raw",
     )
     print(
         f"done: epoch {gan.epoch}, {sum(history['seconds']):.0f} s of training; wrote "

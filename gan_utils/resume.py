@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from gan_utils.checkpoints import CheckpointError, load_checkpoint
+from gan_utils.ema import EMA
 from gan_utils.training import GAN, TrainConfig, build_gan
 
 
@@ -38,14 +39,18 @@ def resume_gan(path: str | Path, device: str | None = None) -> GAN:
     gan.fixed_noise = state["fixed_noise"].to(gan.device)
     gan.shuffle.set_state(state["rng_shuffle"])
     gan.noise.set_state(state["rng_noise"])
+    if gan.ema is not None and state.get("ema"):
+        gan.ema.load_state_dict(state["ema"])
+    elif gan.ema is not None:  # a run saved before EMA existed: average from here on
+        gan.ema.model.load_state_dict(gan.G.state_dict())
     return gan
 
 
 def change_options(gan: GAN, **new: Any) -> dict[str, tuple[Any, Any]]:
     """Apply changed options to a resumed run and record them in its history (notebook 05).
 
-    lr and the betas go into both optimisers; epochs, batch_size, limit, data_root and device into
-    the config. The design, latent_dim, n_fixed and seed describe what the checkpoint holds: changing
+    lr and the betas go into both optimisers, ema_decay into the moving average; epochs, batch_size,
+    limit, data_root, time_budget and device into the config. The design, latent_dim, n_fixed and seed describe what the checkpoint holds: changing
     them is an error (start a new run instead). Returns {option: (old, new)} for what changed.
     """
     fixed = ("design", "latent_dim", "n_fixed", "seed")
@@ -61,6 +66,13 @@ def change_options(gan: GAN, **new: Any) -> dict[str, tuple[Any, Any]]:
     if not changed:
         return {}
     gan.config = TrainConfig(**{**cfg.to_dict(), **{k: v for k, (_, v) in changed.items()}})
+    if "ema_decay" in changed:  # a new decay from here on; 0 switches the average off
+        if not gan.config.ema_decay:
+            gan.ema = None
+        elif gan.ema is None:
+            gan.ema = EMA(gan.G, gan.config.ema_decay)
+        else:
+            gan.ema.decay = gan.config.ema_decay
     for opt in (gan.opt_g, gan.opt_d):
         for group in opt.param_groups:
             group["lr"] = gan.config.lr

@@ -4,7 +4,6 @@ checkpoints and a NaN guard. Introduced in notebook 05_training; also `python -m
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import time
 from collections.abc import Callable
@@ -17,9 +16,11 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from gan_utils.checkpoints import save_checkpoint
+from gan_utils.config import TrainConfig
 from gan_utils.data import InMemoryLoader, mnist_tensors
+from gan_utils.ema import EMA
 from gan_utils.losses import discriminator_loss, generator_loss
-from gan_utils.models import DESIGNS, Discriminator, Generator, generate_images, make_noise
+from gan_utils.models import Discriminator, Generator, generate_images, make_noise
 from gan_utils.plotting import save_grid
 from gan_utils.runtime import get_device, set_seed
 
@@ -28,72 +29,6 @@ HISTORY_KEYS = ("loss_d", "loss_g", "d_real", "d_fake", "seconds")
 
 class TrainingDiverged(RuntimeError):
     """A loss became NaN or infinite; the last good checkpoint on disk is untouched."""
-
-
-def _option(default: Any, help: str, **extra: Any) -> Any:
-    """A TrainConfig field whose help text (and choices) the CLI turns into a flag."""
-    return field(default=default, metadata={"help": help, **extra})
-
-
-@dataclass
-class TrainConfig:
-    """Every knob of a run, as plain values (stored in checkpoints) (notebook 05).
-
-    `python -m gan_utils train` makes one flag per field (--batch-size for batch_size), with this
-    default and help text: a new option is added here and nowhere else.
-    """
-
-    design: str = _option("block", "generator and discriminator design", choices=DESIGNS)
-    latent_dim: int = _option(100, "size of the noise vector z")
-    batch_size: int = _option(64, "images per training step")
-    lr: float = _option(2e-4, "Adam's learning rate, both players")
-    # beta1 0.5 instead of Adam's 0.9: the DCGAN paper found 0.9 made training oscillate
-    beta1: float = _option(0.5, "Adam's beta1 (momentum)")
-    beta2: float = _option(0.999, "Adam's beta2")
-    epochs: int = _option(20, "train until this epoch")
-    seed: int = _option(0, "seed for weights, noise and batch order")
-    limit: int | None = _option(None, "train on the first N images only")
-    n_fixed: int = _option(64, "fixed noise vectors drawn every epoch (samples/, GIF)")
-    device: str | None = _option(None, "cpu, cuda or mps (default: the best available)")
-    data_root: str | None = _option(
-        None, "folder holding MNIST/raw (default: $GAN_DATA_DIR, then data/)"
-    )
-
-    def __post_init__(self) -> None:
-        limits = {"latent_dim": 4096, "batch_size": 60_000, "epochs": 100_000, "n_fixed": 1024}
-        for name, most in limits.items():
-            value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= most:
-                raise ValueError(f"{name} must be an int from 1 to {most:,}, got {value!r}.")
-        if self.batch_size < 2:
-            raise ValueError(
-                "batch_size must be at least 2: BatchNorm normalises each feature over the batch, "
-                "which needs more than one image."
-            )
-        if (
-            not isinstance(self.seed, int)
-            or isinstance(self.seed, bool)
-            or not 0 <= self.seed < 2**63
-        ):
-            raise ValueError(f"seed must be an int from 0 to 2**63 - 1, got {self.seed!r}.")
-        if self.limit is not None and (
-            not isinstance(self.limit, int) or not self.batch_size <= self.limit <= 60_000
-        ):
-            raise ValueError(
-                f"limit (images to train on) must be at least batch_size ({self.batch_size}) and at "
-                f"most 60,000 (the MNIST training set), got {self.limit!r}."
-            )
-        if not (
-            math.isfinite(self.lr) and self.lr > 0 and 0 <= self.beta1 < 1 and 0 <= self.beta2 < 1
-        ):
-            raise ValueError(
-                f"need lr > 0 and 0 <= betas < 1, got lr={self.lr}, betas=({self.beta1}, {self.beta2})."
-            )
-        if self.design not in DESIGNS:
-            raise ValueError(f"design must be one of {DESIGNS}, got {self.design!r}.")
-
-    def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
 
 
 @dataclass
@@ -113,6 +48,8 @@ class GAN:
     history: dict[str, list] = field(default_factory=lambda: {k: [] for k in HISTORY_KEYS})
     #: The last epoch whose checkpoint is on disk (None: none yet); what an interruption keeps.
     saved_epoch: int | None = None
+    #: The moving average of G's weights (config.ema_decay > 0): what samples and generator.pt use.
+    ema: EMA | None = None
 
 
 def make_optimizer(model: nn.Module, config: TrainConfig, device: torch.device) -> torch.optim.Adam:
@@ -142,6 +79,7 @@ def build_gan(config: TrainConfig) -> GAN:
         shuffle,
         noise,
         device,
+        ema=EMA(G, config.ema_decay) if config.ema_decay else None,
     )
 
 
@@ -171,6 +109,8 @@ def train_step(gan: GAN, real: torch.Tensor) -> torch.Tensor:
     gan.opt_g.zero_grad(set_to_none=True)
     loss_g.backward()
     gan.opt_g.step()
+    if gan.ema is not None:
+        gan.ema.update(G)
 
     with torch.no_grad():
         d_real = torch.sigmoid(real_logits).mean()
@@ -178,9 +118,14 @@ def train_step(gan: GAN, real: torch.Tensor) -> torch.Tensor:
         return torch.stack([loss_d.detach(), loss_g.detach(), d_real, d_fake])
 
 
+def drawing_generator(gan: GAN) -> Generator:
+    """The generator to draw with: the EMA when the run keeps one, else the raw G (notebook 05)."""
+    return gan.ema.model if gan.ema is not None else gan.G
+
+
 def fixed_samples(gan: GAN) -> torch.Tensor:
     """The generator's images for the run's fixed noise batch, in eval mode (notebook 05)."""
-    return generate_images(gan.G, z=gan.fixed_noise)
+    return generate_images(drawing_generator(gan), z=gan.fixed_noise)
 
 
 def checkpoint_state(gan: GAN) -> dict[str, Any]:
@@ -199,6 +144,7 @@ def checkpoint_state(gan: GAN) -> dict[str, Any]:
         "history": gan.history,
         "rng_shuffle": gan.shuffle.get_state(),
         "rng_noise": gan.noise.get_state().cpu(),
+        "ema": gan.ema.state_dict() if gan.ema is not None else None,
     }
 
 
@@ -240,12 +186,15 @@ def train(
     progress: bool = True,
     check_every: int = 100,
     interrupt: str = "return",
+    time_budget: float | None = None,
 ) -> dict[str, list]:
     """Train until `gan.epoch == epochs` (default: config.epochs), saving after every epoch (notebook 05).
 
     In `out_dir` (if given): checkpoint.pt (atomic, resumable), samples/epoch_NNN.png of the fixed noise.
     `on_epoch_end(gan, samples)` runs after every epoch, before the checkpoint is written: a live
     plot, or `gan_utils.evaluation.MetricCallback` for the metric.
+    `time_budget` (default: config.time_budget) stops training once that many seconds have passed,
+    at the end of a step; that last epoch is shorter, and is saved like the others.
     Interrupting (Ctrl+C, or the stop button in Jupyter) says which epoch is on disk and returns
     (interrupt="raise": re-raises KeyboardInterrupt, for the CLI). Losses that are not finite or far
     past healthy values (LOSS_LIMIT) raise TrainingDiverged; the last good checkpoint stays.
@@ -254,6 +203,7 @@ def train(
         raise ValueError(f'interrupt must be "return" or "raise", got {interrupt!r}.')
     cfg = gan.config
     epochs = cfg.epochs if epochs is None else epochs
+    budget = cfg.time_budget if time_budget is None else time_budget
     out_dir = Path(out_dir) if out_dir is not None else None
     if images is None:
         images, _ = mnist_tensors(
@@ -267,18 +217,23 @@ def train(
     bar = tqdm(
         total=(epochs - gan.epoch) * len(loader), disable=not progress, unit="step", desc="training"
     )
+    deadline = time.perf_counter() + budget if budget is not None else math.inf
     try:
-        while gan.epoch < epochs:
+        while gan.epoch < epochs and time.perf_counter() < deadline:
             start = time.perf_counter()
             sums = torch.zeros(4, device=gan.device)
             checked, checked_step = sums.clone(), 0
             for step, real in enumerate(loader, 1):
                 sums += train_step(gan, real)
-                if step % check_every == 0 or step == len(loader):
+                out_of_time = time.perf_counter() >= deadline
+                if step % check_every == 0 or step == len(loader) or out_of_time:
                     _check_health(sums - checked, step - checked_step, gan, step)
                     checked, checked_step = sums.clone(), step
                 bar.update()
-            means = (sums / len(loader)).tolist()
+                if out_of_time:  # a shorter last epoch: end on this finished step
+                    break
+            means = (sums / step).tolist()
+            gan.history.setdefault("steps", [None] * len(gan.history["loss_d"])).append(step)
             gan.epoch += 1
             for key, value in zip(HISTORY_KEYS, [*means, time.perf_counter() - start], strict=True):
                 gan.history[key].append(value)
@@ -318,6 +273,7 @@ __all__ = [
     "TrainConfig",
     "TrainingDiverged",
     "build_gan",
+    "drawing_generator",
     "checkpoint_state",
     "fixed_samples",
     "train",

@@ -76,7 +76,10 @@ def test_checkpoint_round_trip(images, tmp_path):
     assert all(torch.equal(x, y) for x, y in zip(params(gan), params(back), strict=True))
     assert torch.equal(back.fixed_noise, gan.fixed_noise)
     G = load_generator(tmp_path / "checkpoint.pt")  # a training checkpoint also serves a generator
-    assert not G.training and torch.equal(G.net[-2].weight, gan.G.net[-2].weight)
+    assert not G.training and torch.equal(G.net[-2].weight, gan.ema.model.net[-2].weight)  # the EMA
+    raw = load_generator(tmp_path / "checkpoint.pt", raw=True)
+    assert torch.equal(raw.net[-2].weight, gan.G.net[-2].weight)
+    assert not torch.equal(raw.net[-2].weight, G.net[-2].weight)
 
 
 def test_resume_is_bitwise_identical_to_an_uninterrupted_run(images, tmp_path):

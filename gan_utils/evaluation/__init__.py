@@ -126,14 +126,15 @@ class MetricCallback:
     def __call__(self, gan: Any, samples: torch.Tensor | None = None) -> None:
         if gan.epoch % self.every:
             return
-        scores = evaluate_generator(gan.G, n=self.n, seed=0, device=gan.device)
+        G = gan.ema.model if getattr(gan, "ema", None) is not None else gan.G  # what is shipped
+        scores = evaluate_generator(G, n=self.n, seed=0, device=gan.device)
         best = min(gan.history.get("eval_fd", [math.inf]))
         for key in ("fd", "digits_covered", "kl_to_uniform", "seconds"):
             gan.history.setdefault(f"eval_{key}", []).append(float(scores[key]))
         gan.history.setdefault("eval_epoch", []).append(float(gan.epoch))
         if self.out_dir is not None and scores["fd"] < best:
             save_generator(
-                gan.G,
+                G,
                 self.out_dir / "best_generator.pt",
                 epoch=gan.epoch,
                 fd=float(scores["fd"]),

@@ -1,0 +1,93 @@
+"""Every knob of a training run in one dataclass, `TrainConfig` (notebook 05).
+
+The trainer reads it, checkpoints store it, and `python -m gan_utils train` makes one flag per field.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from gan_utils.models import DESIGNS
+
+
+def _option(default: Any, help: str, **extra: Any) -> Any:
+    """A TrainConfig field whose help text (and choices) the CLI turns into a flag."""
+    return field(default=default, metadata={"help": help, **extra})
+
+
+@dataclass
+class TrainConfig:
+    """Every knob of a run, as plain values (stored in checkpoints) (notebook 05).
+
+    `python -m gan_utils train` makes one flag per field (--batch-size for batch_size), with this
+    default and help text: a new option is added here and nowhere else.
+    """
+
+    design: str = _option("block", "generator and discriminator design", choices=DESIGNS)
+    latent_dim: int = _option(100, "size of the noise vector z")
+    batch_size: int = _option(64, "images per training step")
+    lr: float = _option(2e-4, "Adam's learning rate, both players")
+    # beta1 0.5 instead of Adam's 0.9: the DCGAN paper found 0.9 made training oscillate
+    beta1: float = _option(0.5, "Adam's beta1 (momentum)")
+    beta2: float = _option(0.999, "Adam's beta2")
+    epochs: int = _option(20, "train until this epoch")
+    seed: int = _option(0, "seed for weights, noise and batch order")
+    limit: int | None = _option(None, "train on the first N images only")
+    n_fixed: int = _option(64, "fixed noise vectors drawn every epoch (samples/, GIF)")
+    device: str | None = _option(None, "cpu, cuda or mps (default: the best available)")
+    data_root: str | None = _option(
+        None, "folder holding MNIST/raw (default: $GAN_DATA_DIR, then data/)"
+    )
+    ema_decay: float = _option(0.999, "decay of the generator's moving average, EMA (0: off)")
+    time_budget: float | None = _option(
+        None, "stop after this many seconds of training, on a finished step (--epochs caps it)"
+    )
+
+    def __post_init__(self) -> None:
+        limits = {"latent_dim": 4096, "batch_size": 60_000, "epochs": 100_000, "n_fixed": 1024}
+        for name, most in limits.items():
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= most:
+                raise ValueError(f"{name} must be an int from 1 to {most:,}, got {value!r}.")
+        if self.batch_size < 2:
+            raise ValueError(
+                "batch_size must be at least 2: BatchNorm normalises each feature over the batch, "
+                "which needs more than one image."
+            )
+        if (
+            not isinstance(self.seed, int)
+            or isinstance(self.seed, bool)
+            or not 0 <= self.seed < 2**63
+        ):
+            raise ValueError(f"seed must be an int from 0 to 2**63 - 1, got {self.seed!r}.")
+        if self.limit is not None and (
+            not isinstance(self.limit, int) or not self.batch_size <= self.limit <= 60_000
+        ):
+            raise ValueError(
+                f"limit (images to train on) must be at least batch_size ({self.batch_size}) and at "
+                f"most 60,000 (the MNIST training set), got {self.limit!r}."
+            )
+        if not (
+            math.isfinite(self.lr) and self.lr > 0 and 0 <= self.beta1 < 1 and 0 <= self.beta2 < 1
+        ):
+            raise ValueError(
+                f"need lr > 0 and 0 <= betas < 1, got lr={self.lr}, betas=({self.beta1}, {self.beta2})."
+            )
+        if not (self.ema_decay == 0 or 0 < self.ema_decay < 1):
+            raise ValueError(
+                f"ema_decay must be 0 (off) or between 0 and 1, got {self.ema_decay!r}."
+            )
+        if self.time_budget is not None and not (
+            math.isfinite(self.time_budget) and self.time_budget > 0
+        ):
+            raise ValueError(
+                f"time_budget must be a positive number of seconds, got {self.time_budget!r}."
+            )
+        if self.design not in DESIGNS:
+            raise ValueError(f"design must be one of {DESIGNS}, got {self.design!r}.")
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
