@@ -95,6 +95,9 @@ def test_resume_is_bitwise_identical_to_an_uninterrupted_run(images, tmp_path):
     assert resumed.epoch == straight.epoch == 3
     assert all(torch.equal(x, y) for x, y in zip(params(straight), params(resumed), strict=True))
     assert resumed.history["loss_d"] == straight.history["loss_d"]
+    ema, ema_resumed = straight.ema.state_dict(), resumed.ema.state_dict()  # the EMA too, exactly
+    assert ema["updates"] == ema_resumed["updates"] == 3 * 8
+    assert all(torch.equal(ema["model"][k], ema_resumed["model"][k]) for k in ema["model"])
 
 
 def test_nan_guard_stops_and_keeps_last_good_checkpoint(images, tmp_path):
@@ -253,3 +256,66 @@ def test_resume_ignores_options_of_older_runs(images, tmp_path):
         {k: v for k, v in state.items() if not k.startswith("format")}, tmp_path / "old.pt"
     )
     assert resume_gan(tmp_path / "old.pt").epoch == 1
+
+
+def test_ema_warms_up_and_averages():
+    from gan_utils.ema import EMA
+
+    model = torch.nn.Linear(2, 1)
+    ema = EMA(model, decay=0.999)
+    assert ema.current_decay() == pytest.approx(2 / 11)  # early updates follow the model closely
+    with torch.no_grad():
+        model.weight.fill_(1.0)
+    ema.update(model)
+    for _ in range(10_000):
+        ema.update(model)
+    assert ema.current_decay() == 0.999  # then the full decay
+    assert torch.allclose(ema.model.weight, torch.ones(1, 2), atol=1e-3)
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        EMA(model, decay=1.0)
+
+
+def test_time_budget_ends_on_a_finished_step_and_saves(images, tmp_path):
+    import time
+
+    gan = build_gan(small_config(epochs=10_000, time_budget=1.5))
+    start = time.perf_counter()
+    train(gan, images=images, out_dir=tmp_path, progress=False)
+    took = time.perf_counter() - start
+    assert 1.5 <= took < 1.5 + 5  # the budget, plus at most one epoch's sample grid and checkpoint
+    saved = load_checkpoint(tmp_path / "checkpoint.pt")
+    assert saved["epoch"] == gan.epoch < 10_000 and saved["history"]["steps"][-1] >= 1
+    assert len(list((tmp_path / "samples").glob("*.png"))) == gan.epoch
+
+
+def test_the_cli_time_budget_writes_a_whole_run(tmp_path, mnist_root):
+    from gan_utils.cli import main
+
+    out = tmp_path / "run"
+    assert (
+        main(
+            [
+                "train",
+                "--limit",
+                "256",
+                "--batch-size",
+                "32",
+                "--n-fixed",
+                "16",
+                "--device",
+                "cpu",
+                "--time-budget",
+                "2",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
+    assert {p.name for p in out.iterdir()} >= {
+        "checkpoint.pt",
+        "generator.pt",
+        "progress.gif",
+        "losses.png",
+    }
+    assert load_checkpoint(out / "generator.pt")["meta"]["weights"] == "ema"
