@@ -120,7 +120,7 @@ def train_step(gan: GAN, real: torch.Tensor) -> torch.Tensor:
 
 def drawing_generator(gan: GAN) -> Generator:
     """The generator to draw with: the EMA when the run keeps one, else the raw G (notebook 05)."""
-    return gan.ema.model if gan.ema is not None else gan.G
+    return gan.ema.generator() if gan.ema is not None else gan.G
 
 
 def fixed_samples(gan: GAN) -> torch.Tensor:

@@ -19,6 +19,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from gan_utils.config import CLASSIC
 from gan_utils.data import mnist_tensors
 from gan_utils.evaluation import evaluate_generator
 from gan_utils.models import LEAKY_SLOPE
@@ -60,7 +61,7 @@ def main() -> None:
     images, _ = mnist_tensors(train=True)
     for name in args.variants:
         changes, swap = VARIANTS[name]
-        gan = build_gan(TrainConfig(**{"design": "mlp", "seed": 0, **changes}))
+        gan = build_gan(TrainConfig(**{**CLASSIC, "design": "mlp", "seed": 0, **changes}))
         if swap is not None:
             swap(gan)  # activations hold no weights: the optimisers stay valid
         start = time.perf_counter()

@@ -126,7 +126,7 @@ class MetricCallback:
     def __call__(self, gan: Any, samples: torch.Tensor | None = None) -> None:
         if gan.epoch % self.every:
             return
-        G = gan.ema.model if getattr(gan, "ema", None) is not None else gan.G  # what is shipped
+        G = gan.ema.generator() if getattr(gan, "ema", None) is not None else gan.G  # as shipped
         scores = evaluate_generator(G, n=self.n, seed=0, device=gan.device)
         best = min(gan.history.get("eval_fd", [math.inf]))
         for key in ("fd", "digits_covered", "kl_to_uniform", "seconds"):
