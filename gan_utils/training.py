@@ -130,7 +130,7 @@ def fixed_samples(gan: GAN) -> torch.Tensor:
 
 def checkpoint_state(gan: GAN) -> dict[str, Any]:
     """Everything needed to continue the run exactly, as plain types (weights_only-safe)."""
-    return {
+    state = {
         "kind": "training",
         "config": gan.config.to_dict(),
         "epoch": gan.epoch,
@@ -144,8 +144,10 @@ def checkpoint_state(gan: GAN) -> dict[str, Any]:
         "history": gan.history,
         "rng_shuffle": gan.shuffle.get_state(),
         "rng_noise": gan.noise.get_state().cpu(),
-        "ema": gan.ema.state_dict() if gan.ema is not None else None,
     }
+    if gan.ema is not None:  # a run without EMA keeps the keys it always had
+        state["ema"] = gan.ema.state_dict()
+    return state
 
 
 #: Divergence rule: a loss whose mean over a check window (100 steps, or the end of an epoch) is not
