@@ -1,5 +1,5 @@
 """The training loop: fast in-memory batches, per-epoch history, fixed-noise samples, safe resumable
-checkpoints and a NaN guard. Introduced in notebook 05_training; also `python -m gan_utils train`.
+checkpoints and a divergence guard. Introduced in notebook 05_training; also `python -m gan_utils train`.
 """
 
 from __future__ import annotations
