@@ -37,13 +37,19 @@ class _Interrupted(Exception):
     """Ctrl+C, with the sentence that says what was kept."""
 
 
+def _check_sample_path(out: Path) -> None:
+    if out.suffix not in (".png", ".pt"):
+        raise ValueError(
+            f"--out must end in .png (an image grid) or .pt (a tensor), got {out.name!r}."
+        )
+
+
 def write_samples(images: torch.Tensor, out: Path, nrow: int | None = None) -> Path:
     """Save images atomically as a PNG grid (.png) or as a tensor file (.pt)."""
+    _check_sample_path(out)
     if out.suffix == ".png":
         return save_grid(images, out, nrow=nrow or math.ceil(math.sqrt(len(images))))
-    if out.suffix == ".pt":
-        return atomic_write(out, lambda f: torch.save(images.contiguous(), f))
-    raise ValueError(f"--out must end in .png (an image grid) or .pt (a tensor), got {out.name!r}.")
+    return atomic_write(out, lambda f: torch.save(images.contiguous(), f))
 
 
 def _check_device(name: str | None) -> torch.device:
@@ -67,10 +73,7 @@ def _is_gan_checkpoint(path: Path) -> bool:
 
 def cmd_sample(args: argparse.Namespace) -> None:
     out = Path(args.out)
-    if out.suffix not in (".png", ".pt"):
-        raise UsageError(
-            f"--out must end in .png (an image grid) or .pt (a tensor), got {out.name!r}."
-        )
+    _check_sample_path(out)
     if not 1 <= args.n <= MAX_SAMPLES:
         raise UsageError(f"--n must be from 1 to {MAX_SAMPLES:,}, got {args.n}.")
     if args.nrow is not None and not 1 <= args.nrow <= args.n:
@@ -127,21 +130,22 @@ def cmd_train(args: argparse.Namespace) -> None:
             raise _Interrupted(state["kept"]) from None
 
 
+def _holds(ckpt: Path, epoch: int | None) -> str:
+    return f"{ckpt} holds epoch {epoch} (continue with --resume)"
+
+
 def _train_in(out: Path, args: argparse.Namespace, given: dict, config, state: dict) -> None:
     """The run itself, inside the folder's lock; `state["kept"]` always says what is on disk."""
     from gan_utils.plotting import make_gif, plot_losses
     from gan_utils.resume import change_options, resume_gan
-    from gan_utils.run_folder import clear_artifacts
+    from gan_utils.run_folder import clear_artifacts, remove_leftovers
     from gan_utils.training import build_gan, drawing_generator, train
 
     ckpt = out / "checkpoint.pt"
-    for leftover in out.glob(
-        ".*.tmp"
-    ):  # half-written files of a run that was killed; we hold the lock
-        leftover.unlink(missing_ok=True)
+    remove_leftovers(out)
     if args.resume:
         gan = resume_gan(ckpt, device=given.get("device"))
-        state["kept"] = f"{ckpt} holds epoch {gan.saved_epoch} (continue with --resume)"
+        state["kept"] = _holds(ckpt, gan.saved_epoch)
         changed = change_options(gan, **{k: v for k, v in given.items() if k != "device"})
         note = "; ".join(f"{k} {old} -> {new}" for k, (old, new) in changed.items())
         print(f"resuming {ckpt} at epoch {gan.epoch}" + (f"; changed: {note}" if note else ""))
@@ -177,7 +181,7 @@ def _train_in(out: Path, args: argparse.Namespace, given: dict, config, state: d
         )
     finally:
         if gan.saved_epoch:
-            state["kept"] = f"{ckpt} holds epoch {gan.saved_epoch} (continue with --resume)"
+            state["kept"] = _holds(ckpt, gan.saved_epoch)
     frames = sorted((out / "samples").glob("epoch_*.png"))
     make_gif(frames, out / "progress.gif")
     ax = plot_losses(history)

@@ -18,8 +18,32 @@ from typing import Any
 import torch
 from torch import nn
 
+from gan_utils.models import make_noise
+
 #: Noise batches (of 256) that `EMA.generator()` runs to recompute BatchNorm's statistics.
 BN_BATCHES = 20
+
+
+@torch.no_grad()
+def recompute_batchnorm(
+    model: nn.Module, batches: int = BN_BATCHES, batch_size: int = 256, seed: int = 0
+) -> nn.Module:
+    """Recompute a generator's BatchNorm running statistics for its own weights, in place, from
+    `batches` seeded noise batches (the same every time); returns the model in eval mode."""
+    norms = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    if norms:
+        momenta = [m.momentum for m in norms]
+        for m in norms:
+            m.reset_running_stats()
+            m.momentum = None  # a plain average over the batches below
+        model.train()
+        rng = torch.Generator().manual_seed(seed)
+        device = next(model.parameters()).device
+        for _ in range(batches):
+            model(make_noise(batch_size, model.latent_dim, device, generator=rng))
+        for m, momentum in zip(norms, momenta, strict=True):
+            m.momentum = momentum
+    return model.eval()
 
 
 class EMA:
@@ -52,26 +76,10 @@ class EMA:
         torch._foreach_lerp_(averaged, [p.detach() for p in model.parameters()], weight)
         self.updates += 1
 
-    @torch.no_grad()
-    def generator(self, batches: int = BN_BATCHES, batch_size: int = 256) -> nn.Module:
+    def generator(self) -> nn.Module:
         """The averaged model in eval mode, its BatchNorm statistics recomputed for its own weights."""
         if self._fresh_at != self.updates:
-            norms = [
-                m for m in self.model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)
-            ]
-            if norms:
-                momenta = [m.momentum for m in norms]
-                for m in norms:
-                    m.reset_running_stats()
-                    m.momentum = None  # a plain average over the batches below
-                self.model.train()
-                rng = torch.Generator().manual_seed(0)
-                device = next(self.model.parameters()).device
-                for _ in range(batches):
-                    z = torch.randn(batch_size, self.model.latent_dim, generator=rng).to(device)
-                    self.model(z)
-                for m, momentum in zip(norms, momenta, strict=True):
-                    m.momentum = momentum
+            recompute_batchnorm(self.model)
             self._fresh_at = self.updates
         return self.model.eval()
 

@@ -172,6 +172,17 @@ class Discriminator(nn.Module):
         return self.net(x.reshape(x.shape[0], n_pixels))  # (B, 1, 28, 28) -> (B, 784) -> (B, 1)
 
 
+def check_generator(G: object) -> int:
+    """Raise a clear error unless G is a gan_utils Generator; return its latent size (notebook 06)."""
+    latent_dim = getattr(G, "latent_dim", None)
+    if not isinstance(G, nn.Module) or not isinstance(latent_dim, int):
+        raise TypeError(
+            f"G must be a gan_utils Generator (an nn.Module with .latent_dim), got "
+            f"{type(G).__name__}. Load one with gan_utils.checkpoints.load_generator()."
+        )
+    return latent_dim
+
+
 @torch.no_grad()
 def generate_images(
     G: nn.Module,
@@ -188,11 +199,7 @@ def generate_images(
     CPU, so a seed means the same images on every device), or the noise `z` (N, latent_dim) itself.
     BatchNorm uses its running statistics, as at generation time; G's train/eval mode is restored.
     """
-    latent_dim = getattr(G, "latent_dim", None)
-    if not isinstance(G, nn.Module) or not isinstance(latent_dim, int):
-        raise TypeError(
-            f"G must be a gan_utils Generator (an nn.Module with .latent_dim), got {type(G).__name__}."
-        )
+    latent_dim = check_generator(G)
     if z is None:
         if not isinstance(n, int) or isinstance(n, bool) or n < 1:
             raise ValueError(f"n must be a positive int, got {n!r}.")

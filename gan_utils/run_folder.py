@@ -103,5 +103,9 @@ def clear_artifacts(folder: str | os.PathLike) -> None:
         (folder / name).unlink(missing_ok=True)
     for grid in (folder / "samples").glob("epoch_*.png"):
         grid.unlink()
-    for leftover in folder.glob(".*.tmp"):  # temporary files of a run that was killed mid-write
+
+
+def remove_leftovers(folder: str | os.PathLike) -> None:
+    """Remove the temporary files of a run that was killed mid-write; call it holding the lock."""
+    for leftover in Path(folder).glob(".*.tmp"):
         leftover.unlink(missing_ok=True)

@@ -25,7 +25,7 @@ import torch
 from PIL import Image
 from torch import nn
 
-from gan_utils.models import generate_images, make_noise
+from gan_utils.models import check_generator, generate_images, make_noise
 from gan_utils.plotting import image_grid
 
 MorphPath = Literal["linear", "slerp"]
@@ -113,18 +113,13 @@ def latent_batch(
 
 
 def _check_generator(G: nn.Module) -> int:
-    if not isinstance(G, nn.Module) or not isinstance(getattr(G, "latent_dim", None), int):
-        raise TypeError(
-            "G must be a gan_utils Generator (an nn.Module with .latent_dim), "
-            f"got {type(G).__name__}. "
-            "Load one with gan_utils.checkpoints.load_generator()."
-        )
+    latent_dim = check_generator(G)
     if G.training:
         raise ValueError(
             "G is in training mode: BatchNorm would use this batch's statistics (each digit would "
             "depend on the others) and update its running averages. Call G.eval() first."
         )
-    return G.latent_dim
+    return latent_dim
 
 
 def sample_grid(G: nn.Module, seed: int = 0, n: int = 8, scale: float = 1.0) -> torch.Tensor:

@@ -23,8 +23,8 @@ from pathlib import Path
 import torch
 
 from gan_utils.data import mnist_tensors
+from gan_utils.ema import recompute_batchnorm
 from gan_utils.evaluation import evaluate_generator
-from gan_utils.models import make_noise
 from gan_utils.training import TrainConfig, build_gan, train
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -41,21 +41,6 @@ VARIANTS = {
     "lr1e-3_ema995_b32": {"lr": 1e-3, "ema_decay": 0.995, "batch_size": 32},
     "lr5e-4_ema995_b16": {"lr": 5e-4, "ema_decay": 0.995, "batch_size": 16},
 }
-
-
-@torch.no_grad()
-def recomputed_bn(G: torch.nn.Module, batches: int = 50, batch_size: int = 256) -> torch.nn.Module:
-    """A copy of G whose BatchNorm running statistics are recomputed for its own weights."""
-    G = copy.deepcopy(G)
-    for m in G.modules():
-        if isinstance(m, torch.nn.modules.batchnorm._BatchNorm):
-            m.reset_running_stats()
-            m.momentum = None  # a plain average over the batches below
-    G.train()
-    rng = torch.Generator().manual_seed(123)
-    for _ in range(batches):
-        G(make_noise(batch_size, G.latent_dim, generator=rng))
-    return G.eval()
 
 
 def main() -> None:
@@ -83,7 +68,12 @@ def main() -> None:
         row["steps"] = sum(s for s in gan.history["steps"] if s)
         scored = {"raw": gan.G}
         if gan.ema is not None:
-            scored |= {"ema": gan.ema.model, "ema_recomputed_bn": recomputed_bn(gan.ema.model)}
+            scored |= {
+                "ema": gan.ema.model,
+                "ema_recomputed_bn": recompute_batchnorm(
+                    copy.deepcopy(gan.ema.model), batches=50, seed=123
+                ),
+            }
         for label, G in scored.items():
             scores = evaluate_generator(G, n=args.n, seed=0)
             row[f"fd_{label}"] = round(scores["fd"], 2)

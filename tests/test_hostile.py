@@ -72,60 +72,34 @@ def copy_run(run: Path, tmp_path: Path) -> Path:
 # --- sample never destroys a run --------------------------------------------------------------
 
 
-def test_sample_refuses_to_write_over_the_checkpoint_it_reads(trained_run, tmp_path, capsys):
+@pytest.mark.parametrize(
+    "target, expected",
+    [
+        ("generator.pt", "is the checkpoint being read"),  # its own checkpoint
+        ("checkpoint.pt", "will not write over it"),  # any training checkpoint
+    ],
+)
+def test_sample_refuses_to_write_over_a_checkpoint(trained_run, tmp_path, capsys, target, expected):
     run = copy_run(trained_run, tmp_path)
-    before = digest(run / "generator.pt")
-    assert (
-        main(
-            [
-                "sample",
-                "--checkpoint",
-                str(run / "generator.pt"),
-                "--out",
-                str(run / "generator.pt"),
-            ]
-        )
-        == 2
-    )
-    assert "is the checkpoint being read" in capsys.readouterr().err
-    assert digest(run / "generator.pt") == before
-
-
-def test_sample_refuses_to_write_over_any_training_checkpoint(trained_run, tmp_path, capsys):
-    run = copy_run(trained_run, tmp_path)
-    before = digest(run / "checkpoint.pt")
-    assert (
-        main(
-            [
-                "sample",
-                "--checkpoint",
-                str(run / "generator.pt"),
-                "--out",
-                str(run / "checkpoint.pt"),
-            ]
-        )
-        == 2
-    )
-    assert "will not write over it" in capsys.readouterr().err
-    assert digest(run / "checkpoint.pt") == before
+    before = digest(run / target)
+    args = ["sample", "--checkpoint", str(run / "generator.pt"), "--out", str(run / target)]
+    assert main(args) == 2
+    assert expected in capsys.readouterr().err
+    assert digest(run / target) == before
 
 
 def test_sample_writes_pt_files_atomically(trained_run, tmp_path, monkeypatch, capsys):
     out = tmp_path / "samples.pt"
-    assert (
-        main(
-            [
-                "sample",
-                "--checkpoint",
-                str(trained_run / "generator.pt"),
-                "--n",
-                "8",
-                "--out",
-                str(out),
-            ]
-        )
-        == 0
-    )
+    args = [
+        "sample",
+        "--checkpoint",
+        str(trained_run / "generator.pt"),
+        "--n",
+        "8",
+        "--out",
+        str(out),
+    ]
+    assert main(args) == 0
     before = digest(out)
 
     def half_written(obj, f):
@@ -133,20 +107,7 @@ def test_sample_writes_pt_files_atomically(trained_run, tmp_path, monkeypatch, c
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(torch, "save", half_written)
-    assert (
-        main(
-            [
-                "sample",
-                "--checkpoint",
-                str(trained_run / "generator.pt"),
-                "--n",
-                "8",
-                "--out",
-                str(out),
-            ]
-        )
-        == 2
-    )
+    assert main(args) == 2
     assert "disk is full" in capsys.readouterr().err
     assert digest(out) == before and [p.name for p in tmp_path.iterdir()] == ["samples.pt"]
 
