@@ -83,34 +83,58 @@ def build_gan(config: TrainConfig) -> GAN:
     )
 
 
+def discriminator_step(
+    D: nn.Module, opt_d: torch.optim.Optimizer, real: torch.Tensor, fake: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """One discriminator update: real -> 1, fake -> 0 (notebook 05); returns (loss_d, real_logits,
+    fake_logits). `fake` is detached, so this loss never reaches the generator.
+
+    D has no batch statistics, so one forward pass over both halves equals two separate passes.
+    """
+    B = real.shape[0]
+    logits = D(torch.cat([real, fake.detach()]))  # (2B, ...) -> (2B, 1)
+    real_logits, fake_logits = logits[:B], logits[B:]
+    loss_d = discriminator_loss(real_logits, fake_logits)
+    opt_d.zero_grad(set_to_none=True)
+    loss_d.backward()
+    opt_d.step()
+    return loss_d, real_logits, fake_logits
+
+
+def generator_step(
+    D: nn.Module,
+    opt_g: torch.optim.Optimizer,
+    fake: torch.Tensor,
+    loss: Callable[[torch.Tensor], torch.Tensor] = generator_loss,
+) -> torch.Tensor:
+    """One generator update: make D call `fake` (still attached to G) real (notebook 05).
+
+    D's weights get no gradients here. `loss` is the non-saturating loss unless given (notebook 04
+    compares `losses.saturating_generator_loss`). Returns loss_g.
+    """
+    D.requires_grad_(False)
+    try:
+        loss_g = loss(D(fake))
+    finally:
+        D.requires_grad_(True)
+    opt_g.zero_grad(set_to_none=True)
+    loss_g.backward()
+    opt_g.step()
+    return loss_g
+
+
 def train_step(gan: GAN, real: torch.Tensor) -> torch.Tensor:
     """One discriminator step and one generator step on a real batch (notebook 05).
 
     Returns (loss_d, loss_g, D(x), D(G(z))) as one tensor on the device, so the caller need not wait
     for the GPU after every step.
     """
-    G, D, B = gan.G, gan.D, real.shape[0]
-    z = torch.randn(B, gan.config.latent_dim, device=real.device, generator=gan.noise)
-    fake = G(z)  # (B, 100) -> (B, 1, 28, 28)
-
-    # Discriminator: real -> 1, fake -> 0. `detach` stops this loss from reaching the generator.
-    # D has no batch statistics, so one forward pass over both halves equals two separate passes.
-    logits = D(torch.cat([real, fake.detach()]))  # (2B, 1, 28, 28) -> (2B, 1)
-    real_logits, fake_logits = logits[:B], logits[B:]
-    loss_d = discriminator_loss(real_logits, fake_logits)
-    gan.opt_d.zero_grad(set_to_none=True)
-    loss_d.backward()
-    gan.opt_d.step()
-
-    # Generator: make the (just updated) D call the fakes real. D's weights get no gradients here.
-    D.requires_grad_(False)
-    loss_g = generator_loss(D(fake))
-    D.requires_grad_(True)
-    gan.opt_g.zero_grad(set_to_none=True)
-    loss_g.backward()
-    gan.opt_g.step()
+    z = torch.randn(real.shape[0], gan.config.latent_dim, device=real.device, generator=gan.noise)
+    fake = gan.G(z)  # (B, 100) -> (B, 1, 28, 28)
+    loss_d, real_logits, fake_logits = discriminator_step(gan.D, gan.opt_d, real, fake)
+    loss_g = generator_step(gan.D, gan.opt_g, fake)  # against the just-updated D
     if gan.ema is not None:
-        gan.ema.update(G)
+        gan.ema.update(gan.G)
 
     with torch.no_grad():
         d_real = torch.sigmoid(real_logits).mean()
@@ -275,9 +299,11 @@ __all__ = [
     "TrainConfig",
     "TrainingDiverged",
     "build_gan",
-    "drawing_generator",
     "checkpoint_state",
+    "discriminator_step",
+    "drawing_generator",
     "fixed_samples",
     "train",
+    "generator_step",
     "train_step",
 ]
