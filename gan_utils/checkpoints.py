@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 import torch
+from torch import nn
 
-from gan_utils.models import Generator
+from gan_utils.designs import generator_from_config
 
 #: Tag stored in every checkpoint we write, so a file from elsewhere is recognised as such.
 FORMAT = "gan-mnist"
@@ -107,7 +108,7 @@ def load_checkpoint(
     return state
 
 
-def save_generator(G: Generator, path: str | os.PathLike, half: bool = False, **meta: Any) -> Path:
+def save_generator(G: nn.Module, path: str | os.PathLike, half: bool = False, **meta: Any) -> Path:
     """Save only the generator (config + weights + plain-typed `meta`): the small file we ship.
 
     `half=True` stores the weights in float16, half the size; they load back into float32. For the
@@ -129,7 +130,7 @@ def save_generator(G: Generator, path: str | os.PathLike, half: bool = False, **
 
 def generator_from_state(
     state: dict[str, Any], source: str = "checkpoint", raw: bool = False
-) -> Generator:
+) -> nn.Module:
     """Rebuild the generator stored in a training or generator checkpoint (notebook 06).
 
     A training checkpoint of a run with an EMA holds two generators: the moving average (used by
@@ -139,12 +140,7 @@ def generator_from_state(
         raise CheckpointError(f"{source} holds no generator (keys: {sorted(state)}).")
     config = state["generator_config"]
     try:
-        G = Generator(
-            latent_dim=config["latent_dim"],
-            hidden=tuple(config["hidden"]),
-            image_shape=tuple(config["image_shape"]),
-            design=config["design"],
-        )
+        G = generator_from_config(config)
         ema = state.get("ema")
         G.load_state_dict(state["generator"] if raw or not ema else ema["model"])
     except (KeyError, TypeError, ValueError, RuntimeError) as exc:
@@ -157,7 +153,7 @@ def generator_from_state(
 
 def load_generator(
     path: str | os.PathLike | None = None, device: str | torch.device = "cpu", raw: bool = False
-) -> Generator:
+) -> nn.Module:
     """Load a generator in eval mode from `path`, or the shipped one when None (notebook 06).
 
     From a training checkpoint: the EMA weights when the run kept them, the raw ones with raw=True.

@@ -19,7 +19,7 @@ from pathlib import Path
 import torch
 
 from gan_utils.checkpoints import FORMAT, atomic_write, load_generator, save_generator
-from gan_utils.models import generate_images
+from gan_utils.models import generate_images, is_conditional
 from gan_utils.plotting import save_grid
 from gan_utils.runtime import get_device
 
@@ -80,6 +80,8 @@ def cmd_sample(args: argparse.Namespace) -> None:
         raise UsageError(f"--nrow must be from 1 to --n ({args.n}), got {args.nrow}.")
     if args.seed < 0:
         raise UsageError(f"--seed must be 0 or more, got {args.seed}.")
+    if args.digit is not None and not 0 <= args.digit <= 9:
+        raise UsageError(f"--digit must be from 0 to 9, got {args.digit}.")
     if args.checkpoint is not None and out.resolve() == Path(args.checkpoint).resolve():
         raise UsageError(f"--out {out} is the checkpoint being read: choose another file name.")
     if out.is_file() and _is_gan_checkpoint(out):
@@ -93,9 +95,19 @@ def cmd_sample(args: argparse.Namespace) -> None:
 
     check_writable(out.parent if str(out.parent) else Path("."), "--out's folder")
     G = load_generator(args.checkpoint, device=_check_device(args.device))
-    images = generate_images(G, args.n, seed=args.seed)
-    path = write_samples(images, out, nrow=args.nrow)
-    print(f"wrote {len(images)} images {tuple(images.shape[1:])} to {path}")
+    if args.digit is not None and not is_conditional(G):
+        raise UsageError(
+            f"--digit needs a conditional generator, and {args.checkpoint or 'the shipped generator'} "
+            f"(design {G.design!r}) is not one: it draws whatever digit its noise gives. Give "
+            "--checkpoint of a conditional run (train --design cgan), or leave --digit out."
+        )
+    images = generate_images(G, args.n, seed=args.seed, labels=args.digit)
+    nrow = args.nrow or (10 if is_conditional(G) and args.digit is None and args.n >= 10 else None)
+    path = write_samples(images, out, nrow=nrow)
+    what = f"of digit {args.digit} " if args.digit is not None else ""
+    if is_conditional(G) and args.digit is None:
+        what = "(digits 0-9 in turn) "
+    print(f"wrote {len(images)} images {what}{tuple(images.shape[1:])} to {path}")
 
 
 def cmd_train(args: argparse.Namespace) -> None:
@@ -276,6 +288,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="FILE.png (grid) or FILE.pt (tensor N x 1 x 28 x 28 in [-1, 1])",
     )
     s.add_argument("--nrow", type=int, default=None, help="images per row in a PNG grid")
+    s.add_argument(
+        "--digit",
+        type=int,
+        default=None,
+        help="0-9: ask a conditional generator (design cgan) for this digit (default: 0-9 in turn)",
+    )
     s.add_argument("--device", default=None)
     s.set_defaults(func=cmd_sample)
     return parser

@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from gan_utils.models import DESIGNS
+from gan_utils.designs import DESIGNS
 
 
 def _option(default: Any, help: str, **extra: Any) -> Any:

@@ -255,6 +255,7 @@ class InMemoryLoader:
 
     Each epoch draws one permutation and slices it; no per-image Python work. The last incomplete
     batch is dropped so every batch has `batch_size` images (BatchNorm needs more than one).
+    With `labels` (N,) it yields (images, labels) pairs, cut by the same permutation (notebook 09).
     """
 
     def __init__(
@@ -263,6 +264,7 @@ class InMemoryLoader:
         batch_size: int = 64,
         shuffle: bool = True,
         generator: torch.Generator | None = None,
+        labels: torch.Tensor | None = None,
     ) -> None:
         if images.ndim != 4:
             raise ValueError(f"images must have shape (N, C, H, W), got {tuple(images.shape)}.")
@@ -270,7 +272,11 @@ class InMemoryLoader:
             raise ValueError(
                 f"batch_size must be between 1 and {len(images)} (the number of images), got {batch_size}."
             )
-        self.images = images
+        if labels is not None and labels.shape != (len(images),):
+            raise ValueError(
+                f"labels must have shape ({len(images)},), one per image, got {tuple(labels.shape)}."
+            )
+        self.images, self.labels = images, labels
         self.batch_size = batch_size
         self.shuffle = shuffle
         # The permutation is drawn on the CPU so a run is reproducible whatever the device.
@@ -279,7 +285,7 @@ class InMemoryLoader:
     def __len__(self) -> int:
         return len(self.images) // self.batch_size
 
-    def __iter__(self) -> Iterator[torch.Tensor]:
+    def __iter__(self) -> Iterator[torch.Tensor | tuple[torch.Tensor, torch.Tensor]]:
         n = len(self) * self.batch_size
         if self.shuffle:
             order = torch.randperm(len(self.images), generator=self.generator)[:n]
@@ -287,5 +293,12 @@ class InMemoryLoader:
             order = torch.arange(n)
         # One gather per epoch, then batches are free slices of it. Gathering batch by batch cost a
         # thread synchronisation per batch and was several times slower on a busy CPU.
-        shuffled = self.images.index_select(0, order.to(self.images.device))  # (n, C, H, W)
-        yield from shuffled.split(self.batch_size)
+        order = order.to(self.images.device)
+        shuffled = self.images.index_select(0, order)  # (n, C, H, W)
+        if self.labels is None:
+            yield from shuffled.split(self.batch_size)
+        else:
+            labels = self.labels.to(self.images.device).index_select(0, order)
+            yield from zip(
+                shuffled.split(self.batch_size), labels.split(self.batch_size), strict=True
+            )

@@ -68,6 +68,16 @@ def make_noise(
     return torch.randn(n, latent_dim, generator=generator).to(device)
 
 
+def check_noise(z: torch.Tensor, latent_dim: int) -> None:
+    """Raise a clear error unless z is a batch of noise vectors (B, latent_dim)."""
+    if not isinstance(z, torch.Tensor) or z.ndim != 2 or z.shape[1] != latent_dim:
+        got = tuple(z.shape) if isinstance(z, torch.Tensor) else type(z).__name__
+        raise ValueError(
+            f"Generator expected noise of shape (batch, {latent_dim}), got {got}. "
+            f"Make it with make_noise(batch, {latent_dim}) or torch.randn(batch, {latent_dim})."
+        )
+
+
 class Generator(nn.Module):
     """Noise (B, latent_dim) -> images (B, 1, 28, 28) in [-1, 1] (notebook 02)."""
 
@@ -111,11 +121,7 @@ class Generator(nn.Module):
         }
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
-        if z.ndim != 2 or z.shape[1] != self.latent_dim:
-            raise ValueError(
-                f"Generator expected noise of shape (batch, {self.latent_dim}), got {tuple(z.shape)}. "
-                f"Make it with make_noise(batch, {self.latent_dim}) or torch.randn(batch, {self.latent_dim})."
-            )
+        check_noise(z, self.latent_dim)
         return self.net(z).view(
             z.shape[0], *self.image_shape
         )  # (B, latent) -> (B, 784) -> (B, 1, 28, 28)
@@ -172,6 +178,11 @@ class Discriminator(nn.Module):
         return self.net(x.reshape(x.shape[0], n_pixels))  # (B, 1, 28, 28) -> (B, 784) -> (B, 1)
 
 
+def is_conditional(model: object) -> bool:
+    """True for a player that takes labels beside its input (`gan_utils.conditional`, notebook 09)."""
+    return isinstance(getattr(model, "n_classes", None), int)
+
+
 def check_generator(G: object) -> int:
     """Raise a clear error unless G is a gan_utils Generator; return its latent size (notebook 06)."""
     latent_dim = getattr(G, "latent_dim", None)
@@ -192,12 +203,15 @@ def generate_images(
     batch_size: int = 500,
     *,
     z: torch.Tensor | None = None,
+    labels: torch.Tensor | int | None = None,
 ) -> torch.Tensor:
-    """Images (N, 1, 28, 28) in [-1, 1], on the CPU, from G in eval mode (notebooks 05-07).
+    """Images (N, 1, 28, 28) in [-1, 1], on the CPU, from G in eval mode (notebooks 05-09).
 
     The one way the package draws from a generator. Give `n` and a `seed` (the noise is drawn on the
     CPU, so a seed means the same images on every device), or the noise `z` (N, latent_dim) itself.
-    BatchNorm uses its running statistics, as at generation time; G's train/eval mode is restored.
+    A conditional generator (notebook 09) also takes `labels`: one digit for all, or one per image
+    (N,); by default the digits 0, 1, ..., 9 in turn. BatchNorm uses its running statistics, as at
+    generation time; G's train/eval mode is restored.
     """
     latent_dim = check_generator(G)
     if z is None:
@@ -215,13 +229,48 @@ def generate_images(
             got = tuple(z.shape) if isinstance(z, torch.Tensor) else type(z).__name__
             raise ValueError(f"z must be noise of shape (N, {latent_dim}), got {got}.")
         batches = list(z.split(batch_size))
+    label_batches = _label_batches(G, labels, sum(len(b) for b in batches), batch_size)
     device = torch.device(device) if device is not None else next(G.parameters()).device
     was_training = G.training
     G.eval()
     try:
-        return torch.cat([G(b.to(device)).cpu() for b in batches])  # (B, latent) -> (B, 1, 28, 28)
+        if label_batches is None:
+            return torch.cat(
+                [G(b.to(device)).cpu() for b in batches]
+            )  # (B, latent) -> (B, 1, 28, 28)
+        return torch.cat(
+            [
+                G(b.to(device), y.to(device)).cpu()
+                for b, y in zip(batches, label_batches, strict=True)
+            ]
+        )
     finally:
         G.train(was_training)
+
+
+def _label_batches(
+    G: nn.Module, labels: torch.Tensor | int | None, n: int, batch_size: int
+) -> list[torch.Tensor] | None:
+    """The labels for `generate_images`, cut like its noise batches; None for an unconditional G."""
+    if not is_conditional(G):
+        if labels is not None:
+            raise ValueError(
+                f"This generator (design {getattr(G, 'design', '?')!r}) is not conditional: it cannot "
+                "be asked for a digit. Train a conditional one (design 'cgan', notebook 09)."
+            )
+        return None
+    if labels is None:
+        labels = torch.arange(n) % G.n_classes  # every digit equally often
+    elif isinstance(labels, int) and not isinstance(labels, bool):
+        if not 0 <= labels < G.n_classes:
+            raise ValueError(f"digit must be from 0 to {G.n_classes - 1}, got {labels}.")
+        labels = torch.full((n,), labels)
+    if not isinstance(labels, torch.Tensor) or labels.shape != (n,):
+        got = tuple(labels.shape) if isinstance(labels, torch.Tensor) else repr(labels)
+        raise ValueError(
+            f"labels must be one digit or a tensor of {n} digits (one per image), got {got}."
+        )
+    return list(labels.split(batch_size))
 
 
 def count_parameters(model: nn.Module) -> int:

@@ -18,9 +18,10 @@ from tqdm.auto import tqdm
 from gan_utils.checkpoints import save_checkpoint
 from gan_utils.config import TrainConfig
 from gan_utils.data import InMemoryLoader, mnist_tensors
+from gan_utils.designs import build_players
 from gan_utils.ema import EMA
 from gan_utils.losses import discriminator_loss, generator_loss
-from gan_utils.models import Discriminator, Generator, generate_images, make_noise
+from gan_utils.models import generate_images, is_conditional, make_noise
 from gan_utils.plotting import save_grid
 from gan_utils.runtime import get_device, set_seed
 
@@ -36,8 +37,8 @@ class GAN:
     """The two players, their optimisers and everything needed to continue a run (notebook 05)."""
 
     config: TrainConfig
-    G: Generator
-    D: Discriminator
+    G: nn.Module
+    D: nn.Module
     opt_g: torch.optim.Optimizer
     opt_d: torch.optim.Optimizer
     fixed_noise: torch.Tensor
@@ -50,6 +51,8 @@ class GAN:
     saved_epoch: int | None = None
     #: The moving average of G's weights (config.ema_decay > 0): what samples and generator.pt use.
     ema: EMA | None = None
+    #: The digits asked for with the fixed noise (conditional designs): 0, 1, ..., 9 in turn.
+    fixed_labels: torch.Tensor | None = None
 
 
 def make_optimizer(model: nn.Module, config: TrainConfig, device: torch.device) -> torch.optim.Adam:
@@ -64,8 +67,8 @@ def build_gan(config: TrainConfig) -> GAN:
     """Fresh models, optimisers and fixed noise for `config`, all seeded (notebook 05)."""
     device = get_device(config.device)
     shuffle = set_seed(config.seed)
-    G = Generator(latent_dim=config.latent_dim, design=config.design).to(device)
-    D = Discriminator(design=config.design).to(device)
+    G, D = build_players(config.design, config.latent_dim)
+    G, D = G.to(device), D.to(device)
     fixed_noise = make_noise(config.n_fixed, config.latent_dim, device, generator=shuffle)
     # The run owns its random streams, so two GANs in one notebook do not disturb each other.
     noise = torch.Generator(device=device).manual_seed(config.seed + 1)
@@ -80,19 +83,28 @@ def build_gan(config: TrainConfig) -> GAN:
         noise,
         device,
         ema=EMA(G, config.ema_decay) if config.ema_decay else None,
+        fixed_labels=(
+            torch.arange(config.n_fixed, device=device) % G.n_classes if is_conditional(G) else None
+        ),
     )
 
 
 def discriminator_step(
-    D: nn.Module, opt_d: torch.optim.Optimizer, real: torch.Tensor, fake: torch.Tensor
+    D: nn.Module,
+    opt_d: torch.optim.Optimizer,
+    real: torch.Tensor,
+    fake: torch.Tensor,
+    labels: torch.Tensor | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """One discriminator update: real -> 1, fake -> 0 (notebook 05); returns (loss_d, real_logits,
-    fake_logits). `fake` is detached, so this loss never reaches the generator.
+    fake_logits). `fake` is detached, so this loss never reaches the generator. A conditional D
+    (notebook 09) also gets the `labels` (B,), the digit of each real image and of each fake.
 
     D has no batch statistics, so one forward pass over both halves equals two separate passes.
     """
     B = real.shape[0]
-    logits = D(torch.cat([real, fake.detach()]))  # (2B, ...) -> (2B, 1)
+    both = torch.cat([real, fake.detach()])  # (2B, ...)
+    logits = D(both) if labels is None else D(both, torch.cat([labels, labels]))  # -> (2B, 1)
     real_logits, fake_logits = logits[:B], logits[B:]
     loss_d = discriminator_loss(real_logits, fake_logits)
     opt_d.zero_grad(set_to_none=True)
@@ -106,6 +118,7 @@ def generator_step(
     opt_g: torch.optim.Optimizer,
     fake: torch.Tensor,
     loss: Callable[[torch.Tensor], torch.Tensor] = generator_loss,
+    labels: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """One generator update: make D call `fake` (still attached to G) real (notebook 05).
 
@@ -114,7 +127,7 @@ def generator_step(
     """
     D.requires_grad_(False)
     try:
-        loss_g = loss(D(fake))
+        loss_g = loss(D(fake) if labels is None else D(fake, labels))
     finally:
         D.requires_grad_(True)
     opt_g.zero_grad(set_to_none=True)
@@ -123,16 +136,23 @@ def generator_step(
     return loss_g
 
 
-def train_step(gan: GAN, real: torch.Tensor) -> torch.Tensor:
+def train_step(gan: GAN, real: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
     """One discriminator step and one generator step on a real batch (notebook 05).
 
+    A conditional GAN (notebook 09) also takes the batch's `labels`; its fakes are asked for the same
+    digits, so real and fake images come with the same mix of labels.
     Returns (loss_d, loss_g, D(x), D(G(z))) as one tensor on the device, so the caller need not wait
     for the GPU after every step.
     """
+    if (labels is not None) != is_conditional(gan.G):
+        raise ValueError(
+            "a conditional GAN needs the batch's labels, an unconditional one takes none "
+            f"(design {gan.config.design!r}, labels {'given' if labels is not None else 'missing'})."
+        )
     z = torch.randn(real.shape[0], gan.config.latent_dim, device=real.device, generator=gan.noise)
-    fake = gan.G(z)  # (B, 100) -> (B, 1, 28, 28)
-    loss_d, real_logits, fake_logits = discriminator_step(gan.D, gan.opt_d, real, fake)
-    loss_g = generator_step(gan.D, gan.opt_g, fake)  # against the just-updated D
+    fake = gan.G(z) if labels is None else gan.G(z, labels)  # (B, 100) -> (B, 1, 28, 28)
+    loss_d, real_logits, fake_logits = discriminator_step(gan.D, gan.opt_d, real, fake, labels)
+    loss_g = generator_step(gan.D, gan.opt_g, fake, labels=labels)  # against the just-updated D
     if gan.ema is not None:
         gan.ema.update(gan.G)
 
@@ -142,14 +162,19 @@ def train_step(gan: GAN, real: torch.Tensor) -> torch.Tensor:
         return torch.stack([loss_d.detach(), loss_g.detach(), d_real, d_fake])
 
 
-def drawing_generator(gan: GAN) -> Generator:
+def drawing_generator(gan: GAN) -> nn.Module:
     """The generator to draw with: the EMA when the run keeps one, else the raw G (notebook 05)."""
     return gan.ema.generator() if gan.ema is not None else gan.G
 
 
 def fixed_samples(gan: GAN) -> torch.Tensor:
     """The generator's images for the run's fixed noise batch, in eval mode (notebook 05)."""
-    return generate_images(drawing_generator(gan), z=gan.fixed_noise)
+    return generate_images(drawing_generator(gan), z=gan.fixed_noise, labels=gan.fixed_labels)
+
+
+def sample_columns(gan: GAN) -> int:
+    """Images per row of the saved sample grids: 10 for a conditional GAN (a column per digit)."""
+    return 10 if gan.fixed_labels is not None else 8
 
 
 def checkpoint_state(gan: GAN) -> dict[str, Any]:
@@ -208,6 +233,7 @@ def train(
     epochs: int | None = None,
     out_dir: str | Path | None = None,
     images: torch.Tensor | None = None,
+    labels: torch.Tensor | None = None,
     on_epoch_end: Callable[[GAN, torch.Tensor], None] | None = None,
     progress: bool = True,
     check_every: int = 100,
@@ -231,12 +257,19 @@ def train(
     epochs = cfg.epochs if epochs is None else epochs
     budget = cfg.time_budget if time_budget is None else time_budget
     out_dir = Path(out_dir) if out_dir is not None else None
+    conditional = is_conditional(gan.G)
     if images is None:
-        images, _ = mnist_tensors(
+        images, labels = mnist_tensors(
             train=True, root=cfg.data_root, device=gan.device, limit=cfg.limit
         )
+    elif conditional and labels is None:
+        raise ValueError("A conditional GAN trains on images and their labels: pass labels=.")
     loader = InMemoryLoader(
-        images.to(gan.device), cfg.batch_size, shuffle=True, generator=gan.shuffle
+        images.to(gan.device),
+        cfg.batch_size,
+        shuffle=True,
+        generator=gan.shuffle,
+        labels=labels if conditional else None,
     )
     if gan.epoch >= epochs:
         return gan.history
@@ -249,8 +282,8 @@ def train(
             start = time.perf_counter()
             sums = torch.zeros(4, device=gan.device)
             checked, checked_step = sums.clone(), 0
-            for step, real in enumerate(loader, 1):
-                sums += train_step(gan, real)
+            for step, batch in enumerate(loader, 1):
+                sums += train_step(gan, *batch) if conditional else train_step(gan, batch)
                 out_of_time = time.perf_counter() >= deadline
                 if step % check_every == 0 or step == len(loader) or out_of_time:
                     _check_health(sums - checked, step - checked_step, gan, step)
@@ -269,7 +302,11 @@ def train(
                     on_epoch_end(gan, samples)
             finally:  # the finished epoch is saved even when the callback is interrupted
                 if out_dir is not None:
-                    save_grid(samples, out_dir / "samples" / f"epoch_{gan.epoch:03d}.png")
+                    save_grid(
+                        samples,
+                        out_dir / "samples" / f"epoch_{gan.epoch:03d}.png",
+                        nrow=sample_columns(gan),
+                    )
                     save_checkpoint(checkpoint_state(gan), out_dir / "checkpoint.pt")
                     gan.saved_epoch = gan.epoch
             bar.set_postfix(epoch=gan.epoch, loss_d=f"{means[0]:.3f}", loss_g=f"{means[1]:.3f}")
@@ -305,5 +342,6 @@ __all__ = [
     "fixed_samples",
     "train",
     "generator_step",
+    "sample_columns",
     "train_step",
 ]

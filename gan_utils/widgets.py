@@ -8,6 +8,9 @@ ipywidgets 7.7 (Colab) and 8 both work.
     G = load_generator()
     latent_explorer(G)          # in a notebook cell: sliders + picture
 
+A conditional generator (notebook 09) also gets a digit picker: the noise sliders keep the digit, and
+a new digit keeps the noise, so the same noise draws the same style of each digit.
+
 The hot path is `render_grid_png`: one forward pass (`gan_utils.models.generate_images`), torchvision's
 `make_grid`, a nearest-neighbour upscale and a PIL PNG encode; no matplotlib.
 `benchmarks/bench_widgets.py` times it against a matplotlib redraw.
@@ -25,7 +28,7 @@ import torch
 from PIL import Image
 from torch import nn
 
-from gan_utils.models import check_generator, generate_images, make_noise
+from gan_utils.models import check_generator, generate_images, is_conditional, make_noise
 from gan_utils.plotting import image_grid
 
 MorphPath = Literal["linear", "slerp"]
@@ -35,6 +38,8 @@ PATHS: tuple[str, ...] = ("linear", "slerp")
 MAX_GRID = 10
 #: Largest seed on the sliders (any non-negative int works in the functions).
 MAX_SEED = 999
+#: The digit picker's value for "every digit in turn" (0, 1, ..., 9 along each row).
+ALL_DIGITS = -1
 #: Pictures are upscaled (nearest neighbour: pixels stay sharp) to at least this many pixels wide.
 DISPLAY_WIDTH = 600
 
@@ -122,26 +127,49 @@ def _check_generator(G: nn.Module) -> int:
     return latent_dim
 
 
-def sample_grid(G: nn.Module, seed: int = 0, n: int = 8, scale: float = 1.0) -> torch.Tensor:
-    """n*n digits (n*n, 1, 28, 28) in [-1, 1] on the CPU: seed's noise times scale (notebook 06)."""
+def _labels(G: nn.Module, digit: int | None) -> int | None:
+    """`generate_images`' labels for the picker's `digit` (None or ALL_DIGITS: 0-9 in turn)."""
+    if digit is None or digit == ALL_DIGITS:
+        return None
+    if not is_conditional(G):
+        raise ValueError(
+            "digit needs a conditional generator (design 'cgan', notebook 09); this one draws "
+            "whatever digit its noise gives."
+        )
+    return digit
+
+
+def sample_grid(
+    G: nn.Module, seed: int = 0, n: int = 8, scale: float = 1.0, digit: int | None = None
+) -> torch.Tensor:
+    """n*n digits (n*n, 1, 28, 28) in [-1, 1] on the CPU: seed's noise times scale (notebook 06).
+
+    `digit` asks a conditional generator for one digit (notebook 09); by default it draws 0-9 in turn.
+    """
     latent_dim = _check_generator(G)
-    return generate_images(G, z=latent_batch(seed, n, scale, latent_dim))  # (n*n, 1, 28, 28)
+    z = latent_batch(seed, n, scale, latent_dim)
+    return generate_images(G, z=z, labels=_labels(G, digit))  # (n*n, 1, 28, 28)
 
 
 def render_grid_png(
-    G: nn.Module, z: torch.Tensor, nrow: int, upscale: int | None = None, padding: int = 2
+    G: nn.Module,
+    z: torch.Tensor,
+    nrow: int,
+    upscale: int | None = None,
+    padding: int = 2,
+    digit: int | None = None,
 ) -> bytes:
     """Generate images from noise `z` and return them as one PNG grid, `nrow` per row (notebook 06).
 
     `upscale` repeats every pixel (nearest neighbour, sharp); None picks the smallest factor that
-    makes the picture at least DISPLAY_WIDTH pixels wide.
+    makes the picture at least DISPLAY_WIDTH pixels wide. `digit`: as for `sample_grid`.
     """
     _check_generator(G)
     if not isinstance(nrow, int) or nrow < 1:
         raise ValueError(f"nrow (images per row) must be a positive int, got {nrow!r}.")
     if upscale is not None and (not isinstance(upscale, int) or not 1 <= upscale <= 32):
         raise ValueError(f"upscale must be None or an int from 1 to 32, got {upscale!r}.")
-    images = generate_images(G, z=z)  # (B, latent_dim) -> (B, 1, 28, 28) in [-1, 1]
+    images = generate_images(G, z=z, labels=_labels(G, digit))  # (B, latent) -> (B, 1, 28, 28)
     grid = image_grid(images, nrow=nrow, padding=padding)  # (3, H, W) in [0, 1], on the CPU
     pixels = grid[0].mul(255).round().to(torch.uint8).numpy()  # grey: one channel is enough
     picture = Image.fromarray(pixels, mode="L")
@@ -158,7 +186,8 @@ class LatentExplorer(widgets.VBox):
     """Sliders over a generator's noise above one picture of its digits (notebook 06).
 
     `sliders` maps names ("seed", "seed_to", "t", "path", "scale", "n") to the control widgets;
-    setting a control's `.value` from code redraws the picture just as dragging it does.
+    setting a control's `.value` from code redraws the picture just as dragging it does. With a
+    conditional generator there is one more control, "digit" (ALL_DIGITS or 0-9, notebook 09).
     """
 
     def __init__(
@@ -197,6 +226,11 @@ class LatentExplorer(widgets.VBox):
                 value=n, min=2, max=MAX_GRID, description="grid size", style=style, **jumps
             ),
         }  # fmt: skip
+        if is_conditional(G):
+            self.sliders["digit"] = widgets.ToggleButtons(
+                options=[("0-9", ALL_DIGITS)] + [(str(d), d) for d in range(G.n_classes)],
+                value=ALL_DIGITS, description="digit", style={"button_width": "36px", **style},
+            )  # fmt: skip
         self.G = G
         # flex-start: shown at its own size (sharp pixels), not stretched to the output's width.
         self.image = widgets.Image(format="png", layout=widgets.Layout(align_self="flex-start"))
@@ -205,7 +239,10 @@ class LatentExplorer(widgets.VBox):
         s = self.sliders
         left = widgets.VBox([s["seed"], s["seed_to"], s["t"], s["path"]])
         right = widgets.VBox([s["scale"], s["n"], self.status])
-        super().__init__([widgets.HBox([left, right]), self.image])
+        rows = [widgets.HBox([left, right]), self.image]
+        if "digit" in s:
+            rows.insert(1, s["digit"])
+        super().__init__(rows)
         for control in self.sliders.values():
             control.observe(self._redraw, names="value")
         self._redraw()
@@ -220,10 +257,14 @@ class LatentExplorer(widgets.VBox):
     def _redraw(self, change: dict | None = None) -> None:
         start = time.perf_counter()
         z = self.noise()  # (n*n, latent_dim)
-        self.image.value = render_grid_png(self.G, z, nrow=self.sliders["n"].value)
+        digit = self.sliders["digit"].value if "digit" in self.sliders else None
+        self.image.value = render_grid_png(self.G, z, nrow=self.sliders["n"].value, digit=digit)
         self.last_render_s = time.perf_counter() - start
+        asked = (
+            "" if digit is None else ("0-9 in turn, " if digit == ALL_DIGITS else f"all {digit}s, ")
+        )
         self.status.value = (
-            f"{len(z)} digits, average |z| {z.norm(dim=1).mean():.1f}, "
+            f"{len(z)} digits, {asked}average |z| {z.norm(dim=1).mean():.1f}, "
             f"drawn in {1000 * self.last_render_s:.0f} ms"
         )
 

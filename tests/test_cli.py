@@ -146,3 +146,29 @@ def test_every_train_config_field_has_a_flag_with_its_default():
     config = TrainConfig(**parsed)
     assert (config.batch_size, config.lr, config.limit) == (32, 1e-3, 500)
     assert TrainConfig(**vars(parser.parse_args([]))) == TrainConfig()
+
+
+def test_sample_digit_asks_a_conditional_generator_and_refuses_others(
+    generator_file, tmp_path, capsys
+):
+    from gan_utils.conditional import ConditionalGenerator
+    from gan_utils.models import generate_images
+
+    torch.manual_seed(0)
+    G = ConditionalGenerator().eval()
+    path = save_generator(G, tmp_path / "cgan.pt")
+    out = tmp_path / "sevens.pt"
+    assert (
+        main(["sample", "--checkpoint", str(path), "--digit", "7", "--n", "12", "--out", str(out)])
+        == 0
+    )
+    images = torch.load(out, weights_only=True)
+    assert torch.equal(images, generate_images(G, 12, seed=0, labels=7))
+    assert "of digit 7" in capsys.readouterr().out
+
+    assert main(["sample", "--checkpoint", str(path), "--digit", "12", "--out", str(out)]) == 2
+    assert "--digit must be from 0 to 9" in capsys.readouterr().err
+    code = main(["sample", "--checkpoint", str(generator_file), "--digit", "3", "--out", str(out)])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "--digit needs a conditional generator" in err and "design cgan" in err

@@ -160,3 +160,29 @@ def test_bad_arguments_say_what_was_expected(G):
         latent_explorer(G, n=1)
     with pytest.raises(ValueError, match="slider's range"):
         latent_explorer(G, seed=10_000)
+
+
+def test_digit_picker_keeps_the_noise_and_the_noise_sliders_keep_the_digit(G):
+    from gan_utils.conditional import ConditionalGenerator
+    from gan_utils.widgets import ALL_DIGITS
+
+    assert "digit" not in latent_explorer(G, n=2).sliders  # an unconditional G has no picker
+    torch.manual_seed(0)
+    Gc = ConditionalGenerator(latent_dim=16, hidden=(32, 64)).eval()
+    explorer = latent_explorer(Gc, seed=0, n=3)
+    picker = explorer.sliders["digit"]
+    assert picker.value == ALL_DIGITS and picker in explorer.children
+    z, before = explorer.noise(), explorer.image.value
+
+    picker.value = 7  # a new digit, the same noise
+    assert torch.equal(explorer.noise(), z) and explorer.image.value != before
+    assert explorer.image.value == render_grid_png(Gc, z, nrow=3, digit=7)
+    assert "all 7s" in explorer.status.value
+
+    explorer.sliders["seed"].value = 4  # new noise, the same digit
+    assert picker.value == 7
+    assert explorer.image.value == render_grid_png(
+        Gc, latent_batch(4, 3, latent_dim=16), nrow=3, digit=7
+    )
+    with pytest.raises(ValueError, match="conditional"):
+        render_grid_png(G, latent_batch(0, 2, latent_dim=16), nrow=2, digit=3)

@@ -5,6 +5,8 @@
    package (FID needs Inception weights, which must be downloaded; this needs nothing more).
 2. Does it draw all ten digits, or has it collapsed onto a few? `coverage`: the digit histogram.
 3. Are its digits copies of training images? `memorisation`: the nearest training image, in pixels.
+4. For a conditional generator (notebook 09): does it draw the digit it is asked for?
+   `digit_accuracy`: the share of images asked for K that the classifier reads as K.
 
 This module puts the three together (`evaluate_images`, `evaluate_generator`) and offers them to the
 trainer as an epoch-end callback (`MetricCallback`); the trainer itself knows nothing of them.
@@ -36,6 +38,7 @@ from gan_utils.evaluation.coverage import (
     digits_covered,
     kl_to_uniform,
 )
+from gan_utils.evaluation.digit_accuracy import per_digit_accuracy
 from gan_utils.evaluation.frechet import (
     feature_statistics,
     frechet_classifier_distance,
@@ -166,6 +169,7 @@ __all__ = [
     "kl_to_uniform",
     "load_classifier",
     "nearest_neighbours",
+    "per_digit_accuracy",
     "reference_statistics",
     "stats_from_features",
 ]
