@@ -22,6 +22,7 @@ from gan_utils.checkpoints import FORMAT, atomic_write, load_generator, save_gen
 from gan_utils.models import generate_images, is_conditional
 from gan_utils.plotting import save_grid
 from gan_utils.runtime import get_device
+from gan_utils.shipped import SHIPPED_DESIGNS, shipped_generator_file
 
 EXIT_ERROR, EXIT_INTERRUPTED = 2, 130
 #: Upper bound of `sample --n`: 100,000 images are 314 MB as float32.
@@ -94,12 +95,18 @@ def cmd_sample(args: argparse.Namespace) -> None:
     from gan_utils.run_folder import check_writable
 
     check_writable(out.parent if str(out.parent) else Path("."), "--out's folder")
-    G = load_generator(args.checkpoint, device=_check_device(args.device))
+    if args.checkpoint is not None and args.shipped is not None:
+        raise UsageError("give --checkpoint FILE or --shipped DESIGN, not both.")
+    source = args.checkpoint
+    if args.shipped is not None:
+        source = shipped_generator_file(args.shipped)
+    G = load_generator(source, device=_check_device(args.device))
     if args.digit is not None and not is_conditional(G):
         raise UsageError(
-            f"--digit needs a conditional generator, and {args.checkpoint or 'the shipped generator'} "
-            f"(design {G.design!r}) is not one: it draws whatever digit its noise gives. Give "
-            "--checkpoint of a conditional run (train --design cgan), or leave --digit out."
+            f"--digit needs a conditional generator, and {source or 'the shipped block generator'} "
+            f"(design {G.design!r}) is not one: it draws whatever digit its noise gives. Use "
+            "--shipped cgan or the --checkpoint of a conditional run (train --design cgan), or "
+            "leave --digit out."
         )
     images = generate_images(G, args.n, seed=args.seed, labels=args.digit)
     nrow = args.nrow or (10 if is_conditional(G) and args.digit is None and args.n >= 10 else None)
@@ -278,7 +285,13 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument(
         "--checkpoint",
         default=None,
-        help="generator or training checkpoint (default: the shipped one)",
+        help="generator or training checkpoint (default: the shipped block generator)",
+    )
+    s.add_argument(
+        "--shipped",
+        default=None,
+        choices=SHIPPED_DESIGNS,
+        help="use the generator of this design that ships with the package",
     )
     s.add_argument("--n", type=int, default=64, help=f"how many images, up to {MAX_SAMPLES:,}")
     s.add_argument("--seed", type=int, default=0)

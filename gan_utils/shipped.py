@@ -14,6 +14,8 @@ from gan_utils.checkpoints import CheckpointError
 
 #: The generator that notebook 06 and `python -m gan_utils sample` use when given none.
 SHIPPED_GENERATOR = "generator_block.pt"
+#: Designs with a shipped generator, generator_<design>.pt (notebooks 05-09).
+SHIPPED_DESIGNS: tuple[str, ...] = ("block", "mlp", "mlp_bn", "dcgan", "cgan")
 
 #: Environment variable naming a folder that holds the shipped files (generator_*.pt,
 #: mnist_classifier.pt): it takes precedence over the copies installed with the package.
@@ -42,3 +44,10 @@ def shipped_file(name: str) -> Path:
             f"`pip install -e .` in the repository. Or set {CHECKPOINTS_ENV} to a folder holding {name}."
         )
     return path
+
+
+def shipped_generator_file(design: str = "block") -> Path:
+    """The shipped generator of `design` (SHIPPED_DESIGNS), e.g. "cgan" -> generator_cgan.pt."""
+    if design not in SHIPPED_DESIGNS:
+        raise ValueError(f"no shipped generator of design {design!r}; there are {SHIPPED_DESIGNS}.")
+    return shipped_file(f"generator_{design}.pt")

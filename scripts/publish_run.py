@@ -16,6 +16,7 @@ import torch
 from gan_utils.checkpoints import load_checkpoint, load_generator, save_generator
 from gan_utils.cli import write_samples
 from gan_utils.evaluation import generate_images
+from gan_utils.models import is_conditional
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -49,7 +50,8 @@ def main() -> None:
             images / f"{args.name}_epoch_{epoch:03d}.png",
         )
     G = load_generator(ckpts / f"generator_{args.name}.pt")
-    write_samples(generate_images(G, 64, seed=0), images / f"samples_{args.name}.png", nrow=8)
+    n, nrow = (100, 10) if is_conditional(G) else (64, 8)  # conditional: column k is digit k
+    write_samples(generate_images(G, n, seed=0), images / f"samples_{args.name}.png", nrow=nrow)
     print(
         f"published {args.name}: {meta['epochs']} epochs, {meta['seconds']:.0f} s on {meta['device']}, "
         f"{(ckpts / f'generator_{args.name}.pt').stat().st_size / 1e6:.1f} MB, torch {torch.__version__}"

@@ -173,3 +173,29 @@ def test_notebook_train_step_matches_package(design):
         ):
             atol = len(batches) * lr if built is G and name in noise_only else 1e-5
             torch.testing.assert_close(a, b, rtol=1e-5, atol=atol, msg=f"{design}: {name}")
+
+
+def test_notebook_08_dcgan_matches_package():
+    from gan_utils.dcgan import DCGANDiscriminator, DCGANGenerator
+
+    cells = load_definitions("08_dcgan.ipynb", {"dcgan"})
+    torch.manual_seed(0)
+    project, net = cells["dcgan_generator"]()
+    G = DCGANGenerator()
+    assert_same_network(project, G.project, torch.randn(4, 100))
+    assert_same_network(net, G.net, torch.randn(4, 128, 7, 7))
+    assert_same_network(
+        cells["dcgan_discriminator"](), DCGANDiscriminator().net, torch.randn(4, 1, 28, 28)
+    )
+
+
+def test_notebook_09_conditioning_matches_package():
+    from gan_utils.conditional import ConditionalDiscriminator, ConditionalGenerator
+
+    cells = load_definitions("09_conditional_gan.ipynb", {"conditioning"})
+    torch.manual_seed(0)
+    G, D = ConditionalGenerator().eval(), ConditionalDiscriminator()
+    z, y, x = torch.randn(5, 100), torch.tensor([0, 3, 7, 9, 3]), torch.randn(5, 1, 28, 28)
+    torch.testing.assert_close(G.net(cells["generator_input"](z, y)).view(5, 1, 28, 28), G(z, y))
+    h = D.features(x.view(5, 784))
+    torch.testing.assert_close(cells["projection_logit"](h, y, D.head, D.embed), D(x, y))
