@@ -275,7 +275,95 @@ class Preset:
     text: str
 
 
-PRESETS: dict[str, Preset] = {}  # filled in below, after the measurements in scripts/lab_presets.py
+RING_FAST_G = LabConfig(lr_g=1e-2, lr_d=1e-4)
+D_AHEAD = LabConfig(loss="saturating", lr_d=1e-2, d_steps=5)
+SWING = LabConfig(dataset="gaussian", lr_d=3e-3, lr_g=3e-3)
+#: Each text was checked by running its preset (scripts/lab_presets.py prints the numbers).
+PRESETS: dict[str, Preset] = {
+    "mode collapse": Preset(
+        RING_FAST_G,
+        1500,
+        "The generator learns 100 times faster than the discriminator, and all its fakes pile up in "
+        "one tight clump (spread 0.01 to 0.13 over the second half of the run; the ring's is 1.4). "
+        "D is too slow to tell them apart: it gives real points and fakes about 0.5, and the arrows "
+        "almost vanish. The clump wanders across the plane instead of spreading out, and covers at "
+        "most one of the 8 modes in the second half.",
+    ),
+    "mode collapse: fix": Preset(
+        replace(RING_FAST_G, lr_g=1e-3, lr_d=1e-3),
+        1500,
+        "The same ring with both learning rates at 1e-3, so the discriminator keeps up with the "
+        "generator. The fakes spread out, cover all 8 modes from step 700 on and stay on all 8 to "
+        "the end. D(x) stays a little above D(G(z)) (0.54 against 0.46 on average over the second "
+        "half), the healthy band of notebook 05.",
+    ),
+    "discriminator wins": Preset(
+        D_AHEAD,
+        500,
+        "The discriminator makes 5 updates at learning rate 1e-2 for every generator update, and by "
+        "step 50 it has won: D(x) stays near 0.89 and D(G(z)) near 0.11 to the end. From step 50 on "
+        "all the fakes sit on a single one of the 8 modes, and the saturating loss does not move them "
+        "off it. Those are the best discriminator's numbers against such a generator (notebook 04): "
+        "D* = p_data / (p_data + p_g) is (1/8) / (1/8 + 1) = 1/9 on the fakes' mode.",
+    ),
+    "discriminator wins: fix": Preset(
+        replace(D_AHEAD, lr_d=1e-3, d_steps=1),
+        1000,
+        "The same saturating loss, with one D update per G update at the generator's learning rate "
+        "of 1e-3: D no longer runs away (D(x) 0.53 and D(G(z)) 0.47 on average over the second half). "
+        "The fakes spread over the ring, cover all 8 modes by step 450 and 7 or 8 of them whenever "
+        "measured (every 50 steps) after that.",
+    ),
+    "oscillation": Preset(
+        SWING,
+        1500,
+        "Both learning rates at 3e-3 on one Gaussian (centre (1, 1), spread 0.4). D(x) and D(G(z)) "
+        "stay close to 0.5 and the losses close to ln 2, yet the fakes never settle: over the second "
+        "half of the run their centre swings between 0.09 and 0.61 away from the data's, and their "
+        "spread between 0.17 and 0.38.",
+    ),
+    "oscillation: fix": Preset(
+        replace(SWING, d_steps=5),
+        1500,
+        "The same learning rates with 5 D updates per G update, so the discriminator is close to its "
+        "best answer whenever the generator moves. Over the second half the fakes' centre stays "
+        "within 0.23 of the data's (0.11 on average, against 0.31 without the fix) and their spread "
+        "between 0.30 and 0.43, around the data's 0.4.",
+    ),
+}
+
+
+def measure(lab: Lab, window: int = 100) -> dict[str, float]:
+    """What the presets' texts talk about, measured on the lab's current state (notebook 10).
+
+    d_real, d_fake, loss_d, loss_g: means over the last `window` updates; push: the mean length of
+    the generator's push on the shown fakes; spread: the fakes' standard deviation (mean of x and
+    y; 2,000 fakes); centre_error: how far the fakes' mean is from the data's; modes: ring modes
+    covered by 2,000 fakes (`modes_covered`; ring only).
+    """
+    with one_thread():
+        fakes = lab.fakes(2000)  # (2000, 2), a fixed noise batch
+        real = sample_data(lab.config.dataset, 2000, torch.Generator().manual_seed(11))
+        _, push = lab.push()
+    result = {
+        key: float(np.nanmean(values[-window:])) if values else math.nan
+        for key, values in lab.history.items()
+    }
+    result["push"] = push.norm(dim=1).mean().item()
+    result["spread"] = fakes.std(dim=0).mean().item()
+    result["centre_error"] = (fakes.mean(dim=0) - real.mean(dim=0)).norm().item()
+    if lab.config.dataset == "ring":
+        result["modes"] = modes_covered(fakes)
+    return result
+
+
+def run_preset(name: str, steps: int | None = None) -> Lab:
+    """A fresh lab with preset `name`'s settings, trained for its steps (or `steps`) (notebook 10)."""
+    if name not in PRESETS:
+        raise ValueError(f"preset must be one of {tuple(PRESETS)}, got {name!r}.")
+    lab = Lab(PRESETS[name].config)
+    lab.run(PRESETS[name].steps if steps is None else steps)
+    return lab
 
 
 # ------------------------------------------------------------------------------------ rendering
@@ -287,7 +375,7 @@ CHART_W, CHART_H = 300, 150
 HEAT = 200  # palette indices 0..HEAT-1: D(x) from 0 (purple, "fake") to 1 (green, "real")
 BLACK, REAL, FAKE, ARROW, WHITE, FRAME, MARK, BLUE, TEXT = range(HEAT, HEAT + 9)
 _PALETTE = np.zeros((256, 3), dtype=np.uint8)
-_PALETTE[:HEAT] = colormaps["PRGn"](np.linspace(0.12, 0.88, HEAT))[:, :3] * 255
+_PALETTE[:HEAT] = colormaps["PRGn"](np.linspace(0.22, 0.78, HEAT))[:, :3] * 255
 _PALETTE[HEAT : HEAT + 9] = [(0, 0, 0), (20, 110, 40), (200, 40, 140), (50, 50, 50), (255, 255, 255),
                              (180, 180, 180), (205, 205, 205), (40, 80, 200), (70, 70, 70)]  # fmt: skip
 _PALETTE_BYTES = _PALETTE.tobytes()
@@ -342,19 +430,22 @@ def draw_plane(lab: Lab, arrows: bool = True) -> Image.Image:
 
 
 def _chart(draw: ImageDraw.ImageDraw, left: int, top: int, series: dict[str, tuple[list, int]],
-           high: float, title: str, mark: float) -> None:  # fmt: skip
-    """A line chart of the last CHART_W values of each series, y from 0 to `high`, at (left, top)."""
+           low: float, high: float, title: str, marks: list[float]) -> None:  # fmt: skip
+    """A line chart of the last CHART_W values of each series, y from low to high, at (left, top),
+    with a grey line at each of `marks`."""
     y0, y1 = top + 16, top + CHART_H - 4  # the plot area's top and bottom rows
     draw.rectangle((left, y0, left + CHART_W - 1, y1), outline=FRAME)
 
     def row(v: np.ndarray) -> np.ndarray:
-        return y1 - np.clip(v, 0, high) / high * (y1 - y0)
+        return y1 - (np.clip(v, low, high) - low) / (high - low) * (y1 - y0)
 
-    y = float(row(np.array(mark)))
-    draw.line((left, y, left + CHART_W - 1, y), fill=MARK)
+    for mark in marks:
+        y = float(row(np.array(mark)))
+        draw.line((left, y, left + CHART_W - 1, y), fill=MARK)
     x_text = left + 4
     for name, (values, index) in series.items():
-        v = np.nan_to_num(np.asarray(values[-CHART_W:], dtype=np.float64), nan=0.0)
+        v = np.asarray(values[-CHART_W:], dtype=np.float64)
+        v = v[np.isfinite(v)]  # the generator's loss is nan until its first update
         if len(v) > 1:
             xs = left + np.linspace(0, CHART_W - 1, len(v))
             draw.line(list(zip(xs.tolist(), row(v).tolist(), strict=True)), fill=index)
@@ -371,17 +462,20 @@ def _chart(draw: ImageDraw.ImageDraw, left: int, top: int, series: dict[str, tup
 
 def draw_lab(lab: Lab, arrows: bool = True) -> Image.Image:
     """The whole view, a palette image: the plane on the left; on the right the last CHART_W
-    updates' losses (grey line: ln 2) and D's outputs (grey line: 0.5), and the settings."""
+    updates' losses (grey lines: ln 2 and, for the saturating loss, -ln 2: the values at the
+    equilibrium of notebook 04) and D's outputs (grey line: 0.5), and the settings."""
     image = Image.new("P", (PLANE + CHART_W + 10, PLANE), WHITE)
     image.putpalette(_PALETTE_BYTES)
     image.paste(draw_plane(lab, arrows), (0, 0))
     draw, h, left = ImageDraw.Draw(image), lab.history, PLANE + 10
-    recent = [v for v in h["loss_g"][-CHART_W:] if math.isfinite(v)]
+    recent = [v for v in h["loss_g"][-CHART_W:] + h["loss_d"][-CHART_W:] if math.isfinite(v)]
     high = min(6.0, max(2.0, *recent)) if recent else 2.0
+    low = max(-6.0, min(-1.0, *recent)) if min(recent, default=0) < 0 else 0.0
+    marks = [math.log(2), -math.log(2)] if low < 0 else [math.log(2)]
     _chart(draw, left, 0, {"loss D": (h["loss_d"], BLUE), "loss G": (h["loss_g"], FAKE)},
-           high, "losses", mark=math.log(2))  # fmt: skip
+           low, high, "losses", marks)  # fmt: skip
     _chart(draw, left, CHART_H + 2, {"D(x)": (h["d_real"], REAL), "D(G(z))": (h["d_fake"], FAKE)},
-           1.0, "D's outputs", mark=0.5)  # fmt: skip
+           0.0, 1.0, "D's outputs", [0.5])  # fmt: skip
     c = lab.config
     text = (f"step {lab.steps}  (D updates {lab.d_updates}, G updates {lab.g_updates})\n"
             f"{c.dataset}, lr D {c.lr_d:g}, lr G {c.lr_g:g}, {c.d_steps} D per G,\n"
@@ -537,10 +631,12 @@ __all__ = [
     "draw_lab",
     "make_discriminator",
     "make_generator",
+    "measure",
     "modes_covered",
     "one_thread",
     "render_png",
     "ring_coverage",
     "ring_modes",
+    "run_preset",
     "sample_data",
 ]

@@ -1,16 +1,18 @@
-"""A real browser drives notebook 06 in JupyterLab: run all cells, drag the seed slider, new digits.
+"""A real browser drives notebooks 06 and 10 in JupyterLab: run all cells, then use their widgets.
 
-This is the one test that sees what a learner sees: JupyterLab renders the explorer's widgets, a
-mouse drag on the seed slider goes through the browser, the kernel and back, and the picture must
-change. It needs Debian's Chromium (`apt-get install chromium` -> /usr/bin/chromium) and the Python
+These are the tests that see what a learner sees: JupyterLab renders the widgets, a mouse drag or
+click goes through the browser, the kernel and back, and the picture must change. Notebook 06: drag
+the seed slider, new digits. Notebook 10 (the GAN lab): play, pause, exactly one step, a preset.
+They need Debian's Chromium (`apt-get install chromium` -> /usr/bin/chromium) and the Python
 `playwright` package, which drives it and downloads no browser itself (never `playwright install`).
-When either is missing the test skips and says why, unless GAN_REQUIRE_BROWSER=1 (CI sets it when
+When either is missing the tests skip and says why, unless GAN_REQUIRE_BROWSER=1 (CI sets it when
 it installed Chromium): then a missing piece is a failure.
 
     GAN_QUICK=1 .venv/bin/python -m pytest -m browser tests/test_browser.py  # runs/quick/browser/
+    GAN_QUICK=1 .venv/bin/python -m pytest -k lab tests/test_browser.py     # the GAN lab only
     GAN_UPDATE_SCREENSHOT=1 .venv/bin/python -m pytest -m browser -s tests/test_browser.py
 
-The screenshot goes to runs/browser/ (runs/quick/browser/ in quick mode). Only with
+The screenshots go to runs/browser/ (runs/quick/browser/ in quick mode). Only with
 GAN_UPDATE_SCREENSHOT=1 (a full-mode run, on purpose) is it also copied over the README's
 images/browser_screenshot.png.
 
@@ -45,6 +47,7 @@ pytestmark = pytest.mark.browser
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOK = Path("notebooks/06_generation.ipynb")
+LAB_NOTEBOOK = Path("notebooks/10_gan_lab.ipynb")
 SCREENSHOT = REPO / "images" / "browser_screenshot.png"  # shown by the README
 UPDATE_ENV = "GAN_UPDATE_SCREENSHOT"
 REQUIRE_ENV = "GAN_REQUIRE_BROWSER"
@@ -121,11 +124,13 @@ def api(base: str, token: str, path: str, method: str = "GET") -> object:
 
 
 @pytest.fixture
-def lab(tmp_path: Path) -> Iterator[dict]:
-    """A JupyterLab server on 127.0.0.1 (random port, token) serving a copy of notebook 06."""
+def jupyter(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict]:
+    """A JupyterLab server on 127.0.0.1 (random port, token) serving a copy of one notebook:
+    notebook 06 unless a test passes another path (parametrize "jupyter" with indirect=True)."""
+    notebook = getattr(request, "param", NOTEBOOK)
     root = tmp_path / "root"
-    (root / NOTEBOOK.parent).mkdir(parents=True)
-    shutil.copy(REPO / NOTEBOOK, root / NOTEBOOK)
+    (root / notebook.parent).mkdir(parents=True)
+    shutil.copy(REPO / notebook, root / notebook)
     settings = tmp_path / "settings"
     for plugin, values in LAB_SETTINGS.items():
         path = settings / f"{plugin}.jupyterlab-settings"
@@ -165,7 +170,7 @@ def lab(tmp_path: Path) -> Iterator[dict]:
                         f"jupyter lab not ready in {SERVER_START_S} s:\n{log_tail(tmp_path)}"
                     )
                 time.sleep(0.25)
-        yield {"base": base, "token": token, "log": tmp_path / "jupyter.log"}
+        yield {"base": base, "token": token, "log": tmp_path / "jupyter.log", "notebook": notebook}
     finally:
         stop_server(server, base, token)
         log.close()
@@ -198,25 +203,25 @@ def stop_server(server: subprocess.Popen, base: str, token: str) -> None:
             pass
 
 
-def kernel_idle(lab: dict) -> bool:
-    kernels = api(lab["base"], lab["token"], "/api/kernels")
+def kernel_idle(jupyter: dict) -> bool:
+    kernels = api(jupyter["base"], jupyter["token"], "/api/kernels")
     return bool(kernels) and all(k["execution_state"] == "idle" for k in kernels)
 
 
-def wait_until_idle(page, lab: dict, timeout_s: float = STEP_TIMEOUT_MS / 1000) -> None:
+def wait_until_idle(page, jupyter: dict, timeout_s: float = STEP_TIMEOUT_MS / 1000) -> None:
     """Wait until no cell is running or queued ([*]) and the kernel reports idle twice in a row."""
     deadline, idle_polls = time.monotonic() + timeout_s, 0
     while idle_polls < 2:
         if time.monotonic() > deadline:
             raise AssertionError(f"the kernel was still busy after {timeout_s:.0f} s")
         busy_cells = page.locator(".jp-InputPrompt", has_text="*").count()
-        idle_polls = idle_polls + 1 if busy_cells == 0 and kernel_idle(lab) else 0
+        idle_polls = idle_polls + 1 if busy_cells == 0 and kernel_idle(jupyter) else 0
         time.sleep(0.3)
 
 
-def picture(page) -> bytes:
-    """The PNG bytes the explorer's widgets.Image currently shows, fetched from its <img> src."""
-    image = page.locator("img.widget-image").first
+def picture(page, image=None) -> bytes:
+    """The PNG bytes a widgets.Image shows (default: the page's first), fetched from its <img> src."""
+    image = image or page.locator("img.widget-image").first
     data = image.evaluate(
         """async (img) => {
             const blob = await (await fetch(img.src)).blob();
@@ -229,32 +234,39 @@ def picture(page) -> bytes:
     return base64.b64decode(data)
 
 
-def test_dragging_the_seed_slider_redraws_the_digits(sync_playwright, lab):
-    url = f"{lab['base']}/lab/tree/{NOTEBOOK.as_posix()}?token={lab['token']}&reset"
+def open_and_run_all(page, jupyter: dict, widget: str, timings: dict, start: float):
+    """Open the served notebook, run all its cells, wait until they finished without a traceback;
+    returns the locator of `widget` (a CSS selector), visible."""
+    url = f"{jupyter['base']}/lab/tree/{jupyter['notebook'].as_posix()}?token={jupyter['token']}&reset"
+    page.set_default_timeout(STEP_TIMEOUT_MS)
+    page.goto(url)
+    page.locator(".jp-Notebook .jp-Cell").first.wait_for()
+    page.wait_for_function("() => window.jupyterapp !== undefined")
+    wait_until_idle(page, jupyter)  # the kernel has started
+    timings["lab open, kernel idle"] = time.monotonic() - start
+
+    page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    found = page.locator(widget).first
+    found.wait_for(state="visible")
+    timings["widget visible"] = time.monotonic() - start
+    wait_until_idle(page, jupyter)
+    timings["all cells run"] = time.monotonic() - start
+    outputs = page.locator(".jp-OutputArea-output").all_inner_texts()
+    errors = [text for text in outputs if "Traceback" in text]
+    assert not errors, f"a cell failed:\n{errors[0]}"
+    prompts = page.locator(".jp-CodeCell .jp-InputPrompt").all_inner_texts()
+    assert all(re.search(r"\[\d+\]", p) for p in prompts), f"cells not run: {prompts}"
+    return found
+
+
+def test_dragging_the_seed_slider_redraws_the_digits(sync_playwright, jupyter):
     timings = {}
     start = time.monotonic()
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 1500})
-            page.set_default_timeout(STEP_TIMEOUT_MS)
-            page.goto(url)
-            page.locator(".jp-Notebook .jp-Cell").first.wait_for()
-            page.wait_for_function("() => window.jupyterapp !== undefined")
-            wait_until_idle(page, lab)  # the kernel has started
-            timings["lab open, kernel idle"] = time.monotonic() - start
-
-            page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
-            image = page.locator("img.widget-image").first
-            image.wait_for(state="visible")
-            timings["widget visible"] = time.monotonic() - start
-            wait_until_idle(page, lab)
-            timings["all cells run"] = time.monotonic() - start
-            outputs = page.locator(".jp-OutputArea-output").all_inner_texts()
-            errors = [text for text in outputs if "Traceback" in text]
-            assert not errors, f"a cell failed:\n{errors[0]}"
-            prompts = page.locator(".jp-CodeCell .jp-InputPrompt").all_inner_texts()
-            assert all(re.search(r"\[\d+\]", p) for p in prompts), f"cells not run: {prompts}"
+            image = open_and_run_all(page, jupyter, "img.widget-image", timings, start)
 
             before = picture(page)
             with Image.open(io.BytesIO(before)) as shown:
@@ -279,7 +291,7 @@ def test_dragging_the_seed_slider_redraws_the_digits(sync_playwright, lab):
                 "(old) => document.querySelector('img.widget-image').src !== old", arg=old_src
             )
             timings["drag -> new picture"] = time.monotonic() - moved
-            wait_until_idle(page, lab)
+            wait_until_idle(page, jupyter)
             new_seed = seed.locator(".widget-readout").first.inner_text().strip()
             after = picture(page)
             assert int(new_seed) > 0, f"the seed slider did not move (reads {new_seed!r})"
@@ -296,4 +308,83 @@ def test_dragging_the_seed_slider_redraws_the_digits(sync_playwright, lab):
             browser.close()
     timings["whole test"] = time.monotonic() - start
     print(f"\nseed {new_seed}; screenshot: {target}")
+    print("  ".join(f"{name}: {seconds:.1f} s" for name, seconds in timings.items()))
+
+
+def lab_step(counter) -> int:
+    """The step number the lab's counter label shows ("step 12 (D updates ...")."""
+    text = counter.inner_text()
+    found = re.match(r"step (\d+) ", text)
+    assert found, f"the lab's counter reads {text!r}"
+    return int(found.group(1))
+
+
+def steady_step(page, counter, jupyter: dict) -> int:
+    """The counter once the kernel is idle and the number stays put for half a second."""
+    while True:
+        wait_until_idle(page, jupyter)
+        first = lab_step(counter)
+        time.sleep(0.5)
+        if lab_step(counter) == first:
+            return first
+
+
+@pytest.mark.parametrize("jupyter", [LAB_NOTEBOOK], indirect=True, ids=["10_gan_lab"])
+def test_gan_lab_plays_pauses_steps_once_and_switches_presets(sync_playwright, jupyter):
+    timings = {}
+    start = time.monotonic()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 1500})
+            counter = open_and_run_all(page, jupyter, ".gan-lab-counter", timings, start)
+            widget = page.locator(".widget-vbox").filter(has=counter).last  # the whole lab
+            image = widget.locator("img.widget-image").first
+            widget.scroll_into_view_if_needed()
+            step0, before = lab_step(counter), picture(page, image)
+
+            # Play: the browser's timer ticks, each tick trains one step and redraws.
+            play_pause = widget.locator(".widget-play button").first
+            play_pause.click()
+            played = time.monotonic()
+            page.wait_for_function(
+                "([el, n]) => parseInt(el.innerText.match(/step (\\d+)/)[1]) >= n",
+                arg=[counter.element_handle(), step0 + 10],
+            )
+            timings["play -> 10 steps"] = time.monotonic() - played
+            play_pause.click()  # pause
+            paused = steady_step(page, counter, jupyter)
+            assert paused >= step0 + 10
+            assert picture(page, image) != before, "the picture did not change while playing"
+            time.sleep(1.0)
+            assert lab_step(counter) == paused, "the lab kept training after pause"
+
+            # One step: exactly one more.
+            shown = picture(page, image)
+            widget.locator("button", has_text=re.compile(r"^step$")).click()
+            page.wait_for_function(
+                "([el, n]) => el.innerText.startsWith(`step ${n} `)",
+                arg=[counter.element_handle(), paused + 1],
+            )
+            assert steady_step(page, counter, jupyter) == paused + 1
+            assert picture(page, image) != shown, "one step did not redraw the picture"
+
+            # A preset: fresh players (step 0), its settings, its text.
+            preset = widget.locator(".widget-dropdown").filter(
+                has=page.locator(".widget-label", has_text=re.compile(r"^preset$"))
+            )
+            preset.locator("select").select_option(label="mode collapse")
+            page.wait_for_function(
+                "(el) => el.innerText.startsWith('step 0 ')", arg=counter.element_handle()
+            )
+            wait_until_idle(page, jupyter)
+            assert "mode collapse" in widget.locator(".widget-html").first.inner_text()
+            assert lab_step(counter) == 0
+
+            target = run_dir("browser") / "gan_lab.png"
+            widget.screenshot(path=str(target))
+        finally:
+            browser.close()
+    timings["whole test"] = time.monotonic() - start
+    print(f"\nsteps while playing: {paused - step0}; screenshot: {target}")
     print("  ".join(f"{name}: {seconds:.1f} s" for name, seconds in timings.items()))

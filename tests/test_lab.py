@@ -1,0 +1,232 @@
+"""The 2-D GAN lab of notebook 10 (gan_utils.lab): data, one update through the shared step,
+counting, presets, the renderer and the widget's controls."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import replace
+
+import pytest
+import torch
+from PIL import Image
+
+import gan_utils.lab as lab_module
+from gan_utils import training
+from gan_utils.lab import (
+    DATASETS,
+    PRESETS,
+    Lab,
+    LabConfig,
+    LabWidget,
+    modes_covered,
+    render_png,
+    ring_coverage,
+    ring_modes,
+    sample_data,
+)
+from gan_utils.losses import generator_loss, saturating_generator_loss
+
+
+def weights(model: torch.nn.Module) -> list[torch.Tensor]:
+    return [p.detach().clone() for p in model.parameters()]
+
+
+def changed(before: list[torch.Tensor], model: torch.nn.Module) -> bool:
+    return any(not torch.equal(a, b) for a, b in zip(before, model.parameters(), strict=True))
+
+
+@pytest.mark.parametrize("name", DATASETS)
+def test_datasets_have_the_asked_shape_and_are_seeded(name):
+    a = sample_data(name, 500, torch.Generator().manual_seed(3))
+    b = sample_data(name, 500, torch.Generator().manual_seed(3))
+    assert a.shape == (500, 2) and a.dtype == torch.float32
+    assert torch.equal(a, b)
+    assert a.abs().max() < lab_module.EXTENT  # everything falls inside the view
+
+
+def test_the_ring_has_eight_modes_all_covered():
+    points = sample_data("ring", 8000, torch.Generator().manual_seed(0))
+    counts = ring_coverage(points)
+    assert counts.shape == (8,) and modes_covered(points) == 8
+    assert counts.min() > 700  # about 1,000 each, almost all within 3 standard deviations
+    assert torch.allclose(ring_modes().norm(dim=1), torch.full((8,), lab_module.RING_RADIUS))
+
+
+def test_points_on_one_mode_cover_one_mode():
+    one = ring_modes()[3].expand(1000, 2)
+    assert modes_covered(one) == 1
+    assert ring_coverage(one).tolist() == [0, 0, 0, 1000, 0, 0, 0, 0]
+    assert modes_covered(torch.zeros(1000, 2)) == 0  # the centre is no mode
+
+
+def test_the_other_datasets_are_not_the_ring():
+    for name in ("moons", "spiral", "gaussian"):
+        assert modes_covered(sample_data(name, 2000, torch.Generator().manual_seed(0))) < 8
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: sample_data("circle", 10), "dataset must be one of"),
+        (lambda: sample_data("ring", 0), "positive int"),
+        (lambda: LabConfig(lr_d=0), "lr_d must be a learning rate"),
+        (lambda: LabConfig(lr_g=2.0), "lr_g must be a learning rate"),
+        (lambda: LabConfig(d_steps=0), "d_steps must be an int from 1"),
+        (lambda: LabConfig(noise_dim=2.5), "noise_dim must be an int"),
+        (lambda: LabConfig(loss="wasserstein"), "loss must be one of"),
+        (lambda: LabConfig(dataset="mnist"), "dataset must be one of"),
+        (lambda: Lab().set(lr_g=-1), "lr_g must be a learning rate"),
+        (lambda: Lab().run(-1), "non-negative int"),
+        (lambda: render_png("not a lab"), "render_png draws a gan_utils.lab.Lab"),
+        (lambda: LabWidget(preset="no such preset"), "preset must be one of"),
+    ],
+)
+def test_bad_input_gets_a_clear_error(call, message):
+    with pytest.raises((ValueError, TypeError), match=message):
+        call()
+
+
+def test_one_step_trains_both_players_through_the_shared_step(monkeypatch):
+    calls = []
+    d_step, g_step = training.discriminator_step, training.generator_step
+
+    def spy_d(*args, **kwargs):
+        calls.append("D")
+        return d_step(*args, **kwargs)
+
+    def spy_g(*args, **kwargs):
+        calls.append(("G", kwargs["loss"]))
+        return g_step(*args, **kwargs)
+
+    monkeypatch.setattr(lab_module, "discriminator_step", spy_d)
+    monkeypatch.setattr(lab_module, "generator_step", spy_g)
+    lab = Lab(d_steps=3, loss="saturating")
+    g_before, d_before = weights(lab.G), weights(lab.D)
+    lab.step()
+    assert calls == ["D", "D", "D", ("G", saturating_generator_loss)]
+    assert changed(g_before, lab.G) and changed(d_before, lab.D)
+    assert (lab.steps, lab.d_updates, lab.g_updates) == (1, 3, 1)
+    assert len(lab.history["loss_d"]) == 4  # one row per update
+
+
+def test_a_d_step_moves_only_d_and_a_g_step_only_g():
+    lab = Lab()
+    g_before, d_before = weights(lab.G), weights(lab.D)
+    lab.d_step()
+    assert changed(d_before, lab.D) and not changed(g_before, lab.G)
+    d_before = weights(lab.D)
+    lab.g_step()
+    assert changed(g_before, lab.G) and not changed(d_before, lab.D)
+    assert (lab.steps, lab.d_updates, lab.g_updates) == (0, 1, 1)  # no whole step yet
+
+
+def test_the_lab_gives_the_same_numbers_as_the_shared_step_by_hand():
+    config = LabConfig(seed=5)
+    lab = Lab(config)
+    lab.step()
+    # The same update written with the package's step directly, from the same seeds.
+    torch.manual_seed(config.seed)
+    G, D = lab_module.make_generator(2, 64), lab_module.make_discriminator(64)
+    opt_g = torch.optim.Adam(G.parameters(), lr=config.lr_g, betas=(0.5, 0.999))
+    opt_d = torch.optim.Adam(D.parameters(), lr=config.lr_d, betas=(0.5, 0.999))
+    rng = torch.Generator().manual_seed(config.seed + 1)
+    real = sample_data("ring", config.batch_size, rng)
+    fake = G(torch.randn(config.batch_size, 2, generator=rng))
+    training.discriminator_step(D, opt_d, real, fake)
+    training.generator_step(D, opt_g, G(torch.randn(config.batch_size, 2, generator=rng)))
+    assert all(torch.equal(a, b) for a, b in zip(G.parameters(), lab.G.parameters(), strict=True))
+    assert all(torch.equal(a, b) for a, b in zip(D.parameters(), lab.D.parameters(), strict=True))
+
+
+def test_same_seed_same_run_and_reset_starts_again():
+    a, b = Lab(seed=1), Lab(seed=1)
+    a.run(5)
+    b.run(5)
+    assert a.history == b.history
+    a.reset()
+    assert (a.steps, a.d_updates, a.g_updates) == (0, 0, 0) and a.history["loss_g"] == []
+    a.run(5)
+    assert a.history == b.history
+
+
+def test_set_changes_learning_rates_live_and_noise_size_starts_afresh():
+    lab = Lab()
+    lab.run(2)
+    lab.set(lr_d=0.01, lr_g=0.002, loss="saturating")
+    assert lab.opt_d.param_groups[0]["lr"] == 0.01 and lab.opt_g.param_groups[0]["lr"] == 0.002
+    assert lab.steps == 2  # the run goes on
+    lab.set(noise_dim=5)
+    assert lab.steps == 0 and lab.G[0].in_features == 5 and lab.fakes().shape == (256, 2)
+
+
+def test_losses_are_the_package_losses():
+    assert lab_module.LOSSES == {
+        "non-saturating": generator_loss,
+        "saturating": saturating_generator_loss,
+    }
+
+
+def test_push_is_minus_the_generator_losss_gradient():
+    lab = Lab()
+    lab.run(3)
+    fake, push = lab.push()
+    x = fake.clone().requires_grad_(True)
+    generator_loss(lab.D(x)).backward()
+    assert torch.allclose(push, -x.grad * len(x))
+    assert lab.D[0].weight.grad is None or lab.D[0].weight.grad.abs().sum() >= 0  # D untouched
+    assert all(p.requires_grad for p in lab.D.parameters())
+
+
+def test_d_map_is_a_probability_grid():
+    grid = Lab().d_map(16)
+    assert grid.shape == (16, 16) and grid.min() >= 0 and grid.max() <= 1
+
+
+def test_presets_exist_with_text_and_their_fixes():
+    for failure in ("mode collapse", "discriminator wins", "oscillation"):
+        assert failure in PRESETS and f"{failure}: fix" in PRESETS
+    for name, preset in PRESETS.items():
+        sentences = [s for s in preset.text.split(". ") if s.strip()]
+        assert 2 <= len(sentences) <= 3, f"{name}: two or three sentences, got {len(sentences)}"
+        assert isinstance(preset.config, LabConfig) and preset.steps > 0
+
+
+def test_the_renderer_returns_a_png_that_changes_with_training():
+    lab = Lab()
+    first = render_png(lab)
+    assert first.startswith(b"\x89PNG")
+    with Image.open(io.BytesIO(first)) as picture:
+        assert picture.size == (lab_module.PLANE + lab_module.CHART_W + 10, lab_module.PLANE)
+    lab.run(3)
+    assert render_png(lab) != first
+    assert render_png(lab, arrows=False) != render_png(lab)
+
+
+def test_the_widget_steps_counts_and_switches_presets():
+    w = LabWidget()
+    before = bytes(w.image.value)  # ipywidgets 8 holds the bytes as a memoryview
+    assert before.startswith(b"\x89PNG") and w.counter.value.startswith("step 0 ")
+    w.buttons["step"].click()
+    assert w.counter.value.startswith("step 1 ") and bytes(w.image.value) != before
+    w.buttons["d_step"].click()
+    w.buttons["g_step"].click()
+    assert (w.lab.steps, w.lab.d_updates, w.lab.g_updates) == (1, 2, 2)
+    w.play.value += 1  # what one tick of the play button does
+    assert w.lab.steps == 2
+    w.play.value = 0  # the stop button: no step
+    assert w.lab.steps == 2
+    w.controls["lr_g"].value = 0.01
+    assert (
+        w.lab.config.lr_g == pytest.approx(0.01) and w.controls["preset"].value == lab_module.CUSTOM
+    )
+    name = "discriminator wins"
+    w.controls["preset"].value = name
+    assert w.lab.config == PRESETS[name].config and w.lab.steps == 0
+    assert w.controls["loss"].value == PRESETS[name].config.loss and name in w.about.value
+    w.buttons["reset"].click()
+    assert w.lab.steps == 0 and w.lab.config == PRESETS[name].config
+
+
+def test_changing_the_config_keeps_validation():
+    with pytest.raises(ValueError, match="d_steps"):
+        replace(LabConfig(), d_steps=1000)
