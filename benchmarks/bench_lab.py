@@ -143,7 +143,7 @@ def measure(render: Callable[[Lab], bytes], frames: int, warmup: int,
     """Frames per second of (lab.step(), render, widgets.Image.value = png); and the PNG size."""
     lab = Lab(LabConfig(seed=0))
     image = widgets.Image(format="png")
-    with threads or contextlib.nullcontext():
+    with threads or lab_module.one_thread():  # every way draws with torch on one thread
         for i in range(warmup + frames):
             if i == warmup:
                 start = time.perf_counter()
@@ -154,11 +154,12 @@ def measure(render: Callable[[Lab], bytes], frames: int, warmup: int,
 
 @contextlib.contextmanager
 def default_threads():
-    """Ours without the lab's one_thread: torch's own thread count for the training step."""
+    """Ours without the lab's one_thread: torch's own thread count for training and drawing."""
     saved = lab_module.one_thread
     lab_module.one_thread = contextlib.nullcontext
     try:
-        yield
+        with contextlib.nullcontext():
+            yield
     finally:
         lab_module.one_thread = saved
 
