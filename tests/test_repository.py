@@ -191,9 +191,10 @@ def test_setup_cell_stops_when_the_colab_install_fails(tmp_path, pip_failed):
         assert run.returncode == 0, run.stderr
 
 
-def test_the_installed_package_brings_its_weights(tmp_path):
-    """`pip install` from the repository (as the Colab install cell does) installs the shipped
-    generators and the metric's classifier with the code: nothing is downloaded later."""
+def test_the_installed_package_brings_its_weights_and_every_module(tmp_path):
+    """`pip install` from the repository (as the Colab install cell does) installs every module,
+    subpackages included, and the shipped generators and the metric's classifier with the code:
+    nothing is downloaded later."""
     import zipfile
 
     source = tmp_path / "src"
@@ -209,3 +210,6 @@ def test_the_installed_package_brings_its_weights(tmp_path):
     packed = set(zipfile.ZipFile(wheel).namelist())
     shipped = {f"gan_utils/weights/{p.name}" for p in (ROOT / "gan_utils" / "weights").glob("*.pt")}
     assert len(shipped) >= 4 and shipped <= packed, f"missing from the wheel: {shipped - packed}"
+    modules = {p.relative_to(ROOT).as_posix() for p in (ROOT / "gan_utils").rglob("*.py")}
+    assert "gan_utils/evaluation/frechet.py" in modules
+    assert modules <= packed, f"modules missing from the wheel: {sorted(modules - packed)}"
