@@ -276,20 +276,11 @@ def test_dragging_the_seed_slider_redraws_the_digits(sync_playwright, jupyter):
             seed = page.locator(".widget-slider").filter(
                 has=page.locator(".widget-label", has_text=re.compile(r"^seed$"))
             )
-            handle = seed.locator(".noUi-handle, .ui-slider-handle").first  # ipywidgets 8, 7
-            handle.scroll_into_view_if_needed()
-            box = handle.bounding_box()
-            x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
             old_src = image.get_attribute("src")
             moved = time.monotonic()
-            page.mouse.move(x, y)
-            page.mouse.down()
-            page.mouse.move(x + 80, y, steps=10)
-            page.mouse.up()
+            drag_slider(page, "seed", 80)
             # The slider's number changes at once; the picture only after the kernel redrew it.
-            page.wait_for_function(
-                "(old) => document.querySelector('img.widget-image').src !== old", arg=old_src
-            )
+            wait_for_new_picture(page, old_src)
             timings["drag -> new picture"] = time.monotonic() - moved
             wait_until_idle(page, jupyter)
             new_seed = seed.locator(".widget-readout").first.inner_text().strip()
@@ -388,3 +379,71 @@ def test_gan_lab_plays_pauses_steps_once_and_switches_presets(sync_playwright, j
     timings["whole test"] = time.monotonic() - start
     print(f"\nsteps while playing: {paused - step0}; screenshot: {target}")
     print("  ".join(f"{name}: {seconds:.1f} s" for name, seconds in timings.items()))
+
+
+DIGIT_NOTEBOOK = Path("notebooks/09_conditional_gan.ipynb")
+
+
+def drag_slider(page, label: str, pixels: float) -> None:
+    """Drag the handle of the slider labelled exactly `label` to the right with the mouse."""
+    slider = page.locator(".widget-slider").filter(
+        has=page.locator(".widget-label", has_text=re.compile(rf"^{re.escape(label)}$"))
+    )
+    handle = slider.locator(".noUi-handle, .ui-slider-handle").first  # ipywidgets 8, 7
+    handle.scroll_into_view_if_needed()
+    box = handle.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + pixels, y, steps=10)
+    page.mouse.up()
+
+
+def wait_for_new_picture(page, old_src: str) -> None:
+    page.wait_for_function(
+        "(old) => document.querySelector('img.widget-image').src !== old", arg=old_src
+    )
+
+
+@pytest.mark.parametrize("jupyter", [DIGIT_NOTEBOOK], indirect=True, ids=["09_conditional_gan"])
+def test_digit_picker_keeps_the_noise_and_the_seed_slider_keeps_the_digit(sync_playwright, jupyter):
+    timings = {}
+    start = time.monotonic()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 1500})
+            image = open_and_run_all(page, jupyter, "img.widget-image", timings, start)
+            picker = page.locator(".widget-toggle-buttons").filter(
+                has=page.locator(".widget-label", has_text=re.compile(r"^digit$"))
+            )
+            seven = picker.locator("button", has_text=re.compile(r"^\s*7\s*$"))
+            status = page.locator(".widget-label", has_text="average |z|")
+            mixed, mixed_status = picture(page), status.inner_text()
+            assert "0-9 in turn" in mixed_status, mixed_status
+
+            # A new digit: the picture changes, the noise (the status line's |z|) stays.
+            old_src = image.get_attribute("src")
+            seven.scroll_into_view_if_needed()
+            seven.click()
+            wait_for_new_picture(page, old_src)
+            wait_until_idle(page, jupyter)
+            sevens, sevens_status = picture(page), status.inner_text()
+            assert sevens != mixed, "the picture did not change after picking 7"
+            assert "mod-active" in (seven.get_attribute("class") or "")
+            assert "all 7s" in sevens_status, sevens_status
+            z_length = re.search(r"average \|z\| ([\d.]+)", mixed_status).group(1)
+            assert f"average |z| {z_length}" in sevens_status, "the noise changed with the digit"
+
+            # New noise: the picture changes, the digit stays 7.
+            old_src = image.get_attribute("src")
+            drag_slider(page, "seed", 80)
+            wait_for_new_picture(page, old_src)
+            wait_until_idle(page, jupyter)
+            assert picture(page) != sevens, "the picture did not change after dragging the seed"
+            assert "mod-active" in (seven.get_attribute("class") or ""), "the digit was lost"
+            assert "all 7s" in status.inner_text(), status.inner_text()
+            timings["picker and slider checked"] = time.monotonic() - start
+        finally:
+            browser.close()
+    print("\n" + "  ".join(f"{name}: {seconds:.1f} s" for name, seconds in timings.items()))
