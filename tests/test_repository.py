@@ -213,3 +213,21 @@ def test_the_installed_package_brings_its_weights_and_every_module(tmp_path):
     modules = {p.relative_to(ROOT).as_posix() for p in (ROOT / "gan_utils").rglob("*.py")}
     assert "gan_utils/evaluation/frechet.py" in modules
     assert modules <= packed, f"modules missing from the wheel: {sorted(modules - packed)}"
+
+
+def test_notebook_09_quotes_the_committed_conditioning_results():
+    """Notebook 09 shows scripts/cgan_conditioning.py's results as a table (Colab has no results/ folder)."""
+    import json
+
+    rows = [
+        json.loads(line)
+        for line in (ROOT / "results" / "cgan_conditioning.jsonl").read_text().splitlines()
+    ]
+    text = "\n".join(source(c) for c in cells(ROOT / "notebooks" / "09_conditional_gan.ipynb"))
+    for r in rows:
+        worst = r["worst_digit"]
+        line = (
+            f"| {r['conditioning']} | {r['steps']:,} | {r['fd_n2000']:.1f} | {r['digits_covered']} | "
+            f"{100 * r['mean_accuracy']:.1f} % | {worst} ({100 * r['per_digit_accuracy_n500'][worst]:.0f} %) |"
+        )
+        assert line in text, line
