@@ -23,6 +23,7 @@ autosave, every cell in the page), and is shut down even when the test fails.
 from __future__ import annotations
 
 import base64
+import contextlib
 import io
 import json
 import os
@@ -93,6 +94,17 @@ def sync_playwright():
     if not (Path(CHROMIUM).is_file() and os.access(CHROMIUM, os.X_OK)):
         missing(f"no Chromium at {CHROMIUM} (apt-get install chromium, or set GAN_CHROMIUM)")
     return sync_playwright
+
+
+@contextlib.contextmanager
+def chromium_page(sync_playwright) -> Iterator:
+    """A page of a headless Chromium (Debian's, through Playwright), closed however the test ends."""
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
+        try:
+            yield browser.new_page(viewport={"width": 1280, "height": 1500})
+        finally:
+            browser.close()
 
 
 def free_port() -> int:
@@ -262,41 +274,36 @@ def open_and_run_all(page, jupyter: dict, widget: str, timings: dict, start: flo
 def test_dragging_the_seed_slider_redraws_the_digits(sync_playwright, jupyter):
     timings = {}
     start = time.monotonic()
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 1500})
-            image = open_and_run_all(page, jupyter, "img.widget-image", timings, start)
+    with chromium_page(sync_playwright) as page:
+        image = open_and_run_all(page, jupyter, "img.widget-image", timings, start)
 
-            before = picture(page)
-            with Image.open(io.BytesIO(before)) as shown:
-                assert shown.format == "PNG" and shown.width >= 600  # 8x8 digits, upscaled
+        before = picture(page)
+        with Image.open(io.BytesIO(before)) as shown:
+            assert shown.format == "PNG" and shown.width >= 600  # 8x8 digits, upscaled
 
-            # Drag the handle of the slider labelled exactly "seed" to the right with the mouse.
-            seed = page.locator(".widget-slider").filter(
-                has=page.locator(".widget-label", has_text=re.compile(r"^seed$"))
-            )
-            old_src = image.get_attribute("src")
-            moved = time.monotonic()
-            drag_slider(page, "seed", 80)
-            # The slider's number changes at once; the picture only after the kernel redrew it.
-            wait_for_new_picture(page, old_src)
-            timings["drag -> new picture"] = time.monotonic() - moved
-            wait_until_idle(page, jupyter)
-            new_seed = seed.locator(".widget-readout").first.inner_text().strip()
-            after = picture(page)
-            assert int(new_seed) > 0, f"the seed slider did not move (reads {new_seed!r})"
-            assert after != before, "the picture did not change after dragging the seed slider"
-            with Image.open(io.BytesIO(after)) as shown:
-                assert shown.size == Image.open(io.BytesIO(before)).size
+        # Drag the handle of the slider labelled exactly "seed" to the right with the mouse.
+        seed = page.locator(".widget-slider").filter(
+            has=page.locator(".widget-label", has_text=re.compile(r"^seed$"))
+        )
+        old_src = image.get_attribute("src")
+        moved = time.monotonic()
+        drag_slider(page, "seed", 80)
+        # The slider's number changes at once; the picture only after the kernel redrew it.
+        wait_for_new_picture(page, old_src)
+        timings["drag -> new picture"] = time.monotonic() - moved
+        wait_until_idle(page, jupyter)
+        new_seed = seed.locator(".widget-readout").first.inner_text().strip()
+        after = picture(page)
+        assert int(new_seed) > 0, f"the seed slider did not move (reads {new_seed!r})"
+        assert after != before, "the picture did not change after dragging the seed slider"
+        with Image.open(io.BytesIO(after)) as shown:
+            assert shown.size == Image.open(io.BytesIO(before)).size
 
-            target = run_dir("browser") / SCREENSHOT.name
-            cell = page.locator(".jp-CodeCell").filter(has=page.locator("img.widget-image")).first
-            cell.screenshot(path=str(target))
-            if os.environ.get(UPDATE_ENV) == "1" and not is_quick():
-                shutil.copyfile(target, SCREENSHOT)
-        finally:
-            browser.close()
+        target = run_dir("browser") / SCREENSHOT.name
+        cell = page.locator(".jp-CodeCell").filter(has=page.locator("img.widget-image")).first
+        cell.screenshot(path=str(target))
+        if os.environ.get(UPDATE_ENV) == "1" and not is_quick():
+            shutil.copyfile(target, SCREENSHOT)
     timings["whole test"] = time.monotonic() - start
     print(f"\nseed {new_seed}; screenshot: {target}")
     print("  ".join(f"{name}: {seconds:.1f} s" for name, seconds in timings.items()))
@@ -324,58 +331,53 @@ def steady_step(page, counter, jupyter: dict) -> int:
 def test_gan_lab_plays_pauses_steps_once_and_switches_presets(sync_playwright, jupyter):
     timings = {}
     start = time.monotonic()
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 1500})
-            counter = open_and_run_all(page, jupyter, ".gan-lab-counter", timings, start)
-            widget = page.locator(".widget-vbox").filter(has=counter).last  # the whole lab
-            image = widget.locator("img.widget-image").first
-            widget.scroll_into_view_if_needed()
-            step0, before = lab_step(counter), picture(page, image)
+    with chromium_page(sync_playwright) as page:
+        counter = open_and_run_all(page, jupyter, ".gan-lab-counter", timings, start)
+        widget = page.locator(".widget-vbox").filter(has=counter).last  # the whole lab
+        image = widget.locator("img.widget-image").first
+        widget.scroll_into_view_if_needed()
+        step0, before = lab_step(counter), picture(page, image)
 
-            # Play: the browser's timer ticks, each tick trains one step and redraws.
-            play_pause = widget.locator(".widget-play button").first
-            play_pause.click()
-            played = time.monotonic()
-            page.wait_for_function(
-                "([el, n]) => parseInt(el.innerText.match(/step (\\d+)/)[1]) >= n",
-                arg=[counter.element_handle(), step0 + 10],
-            )
-            timings["play -> 10 steps"] = time.monotonic() - played
-            play_pause.click()  # pause
-            paused = steady_step(page, counter, jupyter)
-            assert paused >= step0 + 10
-            assert picture(page, image) != before, "the picture did not change while playing"
-            time.sleep(1.0)
-            assert lab_step(counter) == paused, "the lab kept training after pause"
+        # Play: the browser's timer ticks, each tick trains one step and redraws.
+        play_pause = widget.locator(".widget-play button").first
+        play_pause.click()
+        played = time.monotonic()
+        page.wait_for_function(
+            "([el, n]) => parseInt(el.innerText.match(/step (\\d+)/)[1]) >= n",
+            arg=[counter.element_handle(), step0 + 10],
+        )
+        timings["play -> 10 steps"] = time.monotonic() - played
+        play_pause.click()  # pause
+        paused = steady_step(page, counter, jupyter)
+        assert paused >= step0 + 10
+        assert picture(page, image) != before, "the picture did not change while playing"
+        time.sleep(1.0)
+        assert lab_step(counter) == paused, "the lab kept training after pause"
 
-            # One step: exactly one more.
-            shown = picture(page, image)
-            widget.locator("button", has_text=re.compile(r"^step$")).click()
-            page.wait_for_function(
-                "([el, n]) => el.innerText.startsWith(`step ${n} `)",
-                arg=[counter.element_handle(), paused + 1],
-            )
-            assert steady_step(page, counter, jupyter) == paused + 1
-            assert picture(page, image) != shown, "one step did not redraw the picture"
+        # One step: exactly one more.
+        shown = picture(page, image)
+        widget.locator("button", has_text=re.compile(r"^step$")).click()
+        page.wait_for_function(
+            "([el, n]) => el.innerText.startsWith(`step ${n} `)",
+            arg=[counter.element_handle(), paused + 1],
+        )
+        assert steady_step(page, counter, jupyter) == paused + 1
+        assert picture(page, image) != shown, "one step did not redraw the picture"
 
-            # A preset: fresh players (step 0), its settings, its text.
-            preset = widget.locator(".widget-dropdown").filter(
-                has=page.locator(".widget-label", has_text=re.compile(r"^preset$"))
-            )
-            preset.locator("select").select_option(label="mode collapse")
-            page.wait_for_function(
-                "(el) => el.innerText.startsWith('step 0 ')", arg=counter.element_handle()
-            )
-            wait_until_idle(page, jupyter)
-            assert "mode collapse" in widget.locator(".widget-html").first.inner_text()
-            assert lab_step(counter) == 0
+        # A preset: fresh players (step 0), its settings, its text.
+        preset = widget.locator(".widget-dropdown").filter(
+            has=page.locator(".widget-label", has_text=re.compile(r"^preset$"))
+        )
+        preset.locator("select").select_option(label="mode collapse")
+        page.wait_for_function(
+            "(el) => el.innerText.startsWith('step 0 ')", arg=counter.element_handle()
+        )
+        wait_until_idle(page, jupyter)
+        assert "mode collapse" in widget.locator(".widget-html").first.inner_text()
+        assert lab_step(counter) == 0
 
-            target = run_dir("browser") / "gan_lab.png"
-            widget.screenshot(path=str(target))
-        finally:
-            browser.close()
+        target = run_dir("browser") / "gan_lab.png"
+        widget.screenshot(path=str(target))
     timings["whole test"] = time.monotonic() - start
     print(f"\nsteps while playing: {paused - step0}; screenshot: {target}")
     print("  ".join(f"{name}: {seconds:.1f} s" for name, seconds in timings.items()))
@@ -409,41 +411,36 @@ def wait_for_new_picture(page, old_src: str) -> None:
 def test_digit_picker_keeps_the_noise_and_the_seed_slider_keeps_the_digit(sync_playwright, jupyter):
     timings = {}
     start = time.monotonic()
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 1500})
-            image = open_and_run_all(page, jupyter, "img.widget-image", timings, start)
-            picker = page.locator(".widget-toggle-buttons").filter(
-                has=page.locator(".widget-label", has_text=re.compile(r"^digit$"))
-            )
-            seven = picker.locator("button", has_text=re.compile(r"^\s*7\s*$"))
-            status = page.locator(".widget-label", has_text="average |z|")
-            mixed, mixed_status = picture(page), status.inner_text()
-            assert "0-9 in turn" in mixed_status, mixed_status
+    with chromium_page(sync_playwright) as page:
+        image = open_and_run_all(page, jupyter, "img.widget-image", timings, start)
+        picker = page.locator(".widget-toggle-buttons").filter(
+            has=page.locator(".widget-label", has_text=re.compile(r"^digit$"))
+        )
+        seven = picker.locator("button", has_text=re.compile(r"^\s*7\s*$"))
+        status = page.locator(".widget-label", has_text="average |z|")
+        mixed, mixed_status = picture(page), status.inner_text()
+        assert "0-9 in turn" in mixed_status, mixed_status
 
-            # A new digit: the picture changes, the noise (the status line's |z|) stays.
-            old_src = image.get_attribute("src")
-            seven.scroll_into_view_if_needed()
-            seven.click()
-            wait_for_new_picture(page, old_src)
-            wait_until_idle(page, jupyter)
-            sevens, sevens_status = picture(page), status.inner_text()
-            assert sevens != mixed, "the picture did not change after picking 7"
-            assert "mod-active" in (seven.get_attribute("class") or "")
-            assert "all 7s" in sevens_status, sevens_status
-            z_length = re.search(r"average \|z\| ([\d.]+)", mixed_status).group(1)
-            assert f"average |z| {z_length}" in sevens_status, "the noise changed with the digit"
+        # A new digit: the picture changes, the noise (the status line's |z|) stays.
+        old_src = image.get_attribute("src")
+        seven.scroll_into_view_if_needed()
+        seven.click()
+        wait_for_new_picture(page, old_src)
+        wait_until_idle(page, jupyter)
+        sevens, sevens_status = picture(page), status.inner_text()
+        assert sevens != mixed, "the picture did not change after picking 7"
+        assert "mod-active" in (seven.get_attribute("class") or "")
+        assert "all 7s" in sevens_status, sevens_status
+        z_length = re.search(r"average \|z\| ([\d.]+)", mixed_status).group(1)
+        assert f"average |z| {z_length}" in sevens_status, "the noise changed with the digit"
 
-            # New noise: the picture changes, the digit stays 7.
-            old_src = image.get_attribute("src")
-            drag_slider(page, "seed", 80)
-            wait_for_new_picture(page, old_src)
-            wait_until_idle(page, jupyter)
-            assert picture(page) != sevens, "the picture did not change after dragging the seed"
-            assert "mod-active" in (seven.get_attribute("class") or ""), "the digit was lost"
-            assert "all 7s" in status.inner_text(), status.inner_text()
-            timings["picker and slider checked"] = time.monotonic() - start
-        finally:
-            browser.close()
+        # New noise: the picture changes, the digit stays 7.
+        old_src = image.get_attribute("src")
+        drag_slider(page, "seed", 80)
+        wait_for_new_picture(page, old_src)
+        wait_until_idle(page, jupyter)
+        assert picture(page) != sevens, "the picture did not change after dragging the seed"
+        assert "mod-active" in (seven.get_attribute("class") or ""), "the digit was lost"
+        assert "all 7s" in status.inner_text(), status.inner_text()
+        timings["picker and slider checked"] = time.monotonic() - start
     print("\n" + "  ".join(f"{name}: {seconds:.1f} s" for name, seconds in timings.items()))
