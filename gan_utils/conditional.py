@@ -10,7 +10,7 @@ can be asked for a 7 (notebook 09).
   product of a learned class embedding with D's last features to the logit.
 
 Labels are int64 tensors (B,) with values 0..9. The samplers default to the digits 0, 1, ..., 9 in
-turn (`cycle_labels`), so n images hold every digit equally often.
+turn (`gan_utils.models.cycle_labels`), so n images hold every digit equally often.
 """
 
 from __future__ import annotations
@@ -27,13 +27,6 @@ from gan_utils.models import DISCRIMINATOR_HIDDEN, GENERATOR_HIDDEN, LEAKY_SLOPE
 N_CLASSES = 10
 Conditioning = Literal["projection", "concat"]
 CONDITIONINGS: tuple[str, ...] = ("projection", "concat")
-
-
-def cycle_labels(
-    n: int, n_classes: int = N_CLASSES, device: torch.device | str = "cpu"
-) -> torch.Tensor:
-    """The labels 0, 1, ..., n_classes - 1, 0, 1, ... (n of them): every digit equally often."""
-    return torch.arange(n, device=device) % n_classes
 
 
 def check_labels(labels: torch.Tensor, batch: int, n_classes: int = N_CLASSES) -> None:

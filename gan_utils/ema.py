@@ -18,7 +18,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from gan_utils.models import is_conditional, make_noise
+from gan_utils.models import cycle_labels, is_conditional, make_noise
 
 #: Noise batches (of 256) that `EMA.generator()` runs to recompute BatchNorm's statistics.
 BN_BATCHES = 20
@@ -39,10 +39,12 @@ def recompute_batchnorm(
         model.train()
         rng = torch.Generator().manual_seed(seed)
         device = next(model.parameters()).device
-        labels = torch.arange(batch_size, device=device) % getattr(model, "n_classes", 1)
+        labels = (
+            cycle_labels(batch_size, model.n_classes, device) if is_conditional(model) else None
+        )
         for _ in range(batches):
             z = make_noise(batch_size, model.latent_dim, device, generator=rng)
-            model(z, labels) if is_conditional(model) else model(z)
+            model(z) if labels is None else model(z, labels)
         for m, momentum in zip(norms, momenta, strict=True):
             m.momentum = momentum
     return model.eval()

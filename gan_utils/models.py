@@ -183,6 +183,11 @@ def is_conditional(model: object) -> bool:
     return isinstance(getattr(model, "n_classes", None), int)
 
 
+def cycle_labels(n: int, n_classes: int, device: torch.device | str = "cpu") -> torch.Tensor:
+    """The labels 0, 1, ..., n_classes - 1, 0, 1, ... (n of them): every digit equally often."""
+    return torch.arange(n, device=device) % n_classes
+
+
 def check_generator(G: object) -> int:
     """Raise a clear error unless G is a gan_utils Generator; return its latent size (notebook 06)."""
     latent_dim = getattr(G, "latent_dim", None)
@@ -260,7 +265,7 @@ def _label_batches(
             )
         return None
     if labels is None:
-        labels = torch.arange(n) % G.n_classes  # every digit equally often
+        labels = cycle_labels(n, G.n_classes)
     elif isinstance(labels, int) and not isinstance(labels, bool):
         if not 0 <= labels < G.n_classes:
             raise ValueError(f"digit must be from 0 to {G.n_classes - 1}, got {labels}.")

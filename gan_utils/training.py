@@ -21,7 +21,7 @@ from gan_utils.data import InMemoryLoader, mnist_tensors
 from gan_utils.designs import build_players
 from gan_utils.ema import EMA
 from gan_utils.losses import discriminator_loss, generator_loss
-from gan_utils.models import generate_images, is_conditional, make_noise
+from gan_utils.models import cycle_labels, generate_images, is_conditional, make_noise
 from gan_utils.plotting import save_grid
 from gan_utils.runtime import get_device, set_seed
 
@@ -83,9 +83,9 @@ def build_gan(config: TrainConfig) -> GAN:
         noise,
         device,
         ema=EMA(G, config.ema_decay) if config.ema_decay else None,
-        fixed_labels=(
-            torch.arange(config.n_fixed, device=device) % G.n_classes if is_conditional(G) else None
-        ),
+        fixed_labels=cycle_labels(config.n_fixed, G.n_classes, device)
+        if is_conditional(G)
+        else None,
     )
 
 
