@@ -1,7 +1,7 @@
 """DCGAN (Radford et al., 2016), sized for 28x28 MNIST: convolutions instead of fully connected layers
 (notebook 08).
 
-    generator:     z (B, 100) -> Linear -> (B, 128, 7, 7) -> ConvTranspose -> (B, 64, 14, 14)
+    generator:     z (B, 100) -> Linear -> (B, 256, 7, 7) -> ConvTranspose -> (B, 128, 14, 14)
                    -> ConvTranspose -> (B, 1, 28, 28), BatchNorm + ReLU between, tanh at the end
     discriminator: (B, 1, 28, 28) -> strided Conv -> (B, 64, 14, 14) -> strided Conv -> (B, 128, 7, 7)
                    -> Linear -> one logit, LeakyReLU(0.2) between
@@ -43,7 +43,7 @@ class DCGANGenerator(nn.Module):
     design = "dcgan"
 
     def __init__(
-        self, latent_dim: int = 100, channels: tuple[int, int] = (128, 64), init: bool = True
+        self, latent_dim: int = 100, channels: tuple[int, int] = (256, 128), init: bool = True
     ) -> None:
         super().__init__()
         c1, c2 = channels
@@ -74,8 +74,8 @@ class DCGANGenerator(nn.Module):
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         check_noise(z, self.latent_dim)
-        x = self.project(z).view(z.shape[0], self.channels[0], 7, 7)  # (B, 100) -> (B, 128, 7, 7)
-        return self.net(x)  # -> (B, 64, 14, 14) -> (B, 1, 28, 28)
+        x = self.project(z).view(z.shape[0], self.channels[0], 7, 7)  # (B, 100) -> (B, 256, 7, 7)
+        return self.net(x)  # -> (B, 128, 14, 14) -> (B, 1, 28, 28)
 
 
 class DCGANDiscriminator(nn.Module):

@@ -50,13 +50,15 @@ def test_every_design_maps_noise_to_images_and_images_to_one_logit(design):
 def test_dcgan_sizes_and_initialisation():
     torch.manual_seed(0)
     G, D = DCGANGenerator(), DCGANDiscriminator()
-    x = G.project(torch.randn(2, 100)).view(2, 128, 7, 7)
-    assert G.net[0](x).shape == (2, 64, 14, 14)  # each transposed convolution doubles the size
+    x = G.project(torch.randn(2, 100)).view(2, 256, 7, 7)
+    assert G.net[0](x).shape == (2, 128, 14, 14)  # each transposed convolution doubles the size
     assert D.net[0](torch.zeros(2, 1, 28, 28)).shape == (2, 64, 14, 14)  # each conv halves it
     conv = G.net[0].weight
     assert abs(conv.std().item() - INIT_STD) < 0.002 and abs(conv.mean().item()) < 0.002
     assert abs(G.project[1].weight.mean().item() - 1.0) < 0.01  # BatchNorm scales ~ N(1, 0.02)
-    assert count_parameters(G) < count_parameters(build_players("block")[0])
+    # Notebook 08, section 2: D has a quarter of the block D's weights; most of G's are in its Linear.
+    assert count_parameters(D) < count_parameters(build_players("block")[1]) / 3
+    assert count_parameters(G.project) > 2 * count_parameters(G.net)
 
 
 def test_conditional_generator_takes_one_digit_per_image_and_says_what_was_wrong():

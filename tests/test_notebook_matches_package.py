@@ -183,7 +183,7 @@ def test_notebook_08_dcgan_matches_package():
     project, net = cells["dcgan_generator"]()
     G = DCGANGenerator()
     assert_same_network(project, G.project, torch.randn(4, 100))
-    assert_same_network(net, G.net, torch.randn(4, 128, 7, 7))
+    assert_same_network(net, G.net, torch.randn(4, 256, 7, 7))
     assert_same_network(
         cells["dcgan_discriminator"](), DCGANDiscriminator().net, torch.randn(4, 1, 28, 28)
     )
