@@ -42,6 +42,8 @@ from PIL import Image  # noqa: E402
 
 import gan_utils.lab as lab_module  # noqa: E402
 from gan_utils.lab import EXTENT, Lab, LabConfig, draw_lab, render_png  # noqa: E402
+from gan_utils.lab import game as lab_game  # noqa: E402
+from gan_utils.lab import render as lab_render  # noqa: E402
 
 WINDOW = 300  # updates shown in the charts, as in the lab
 
@@ -155,13 +157,15 @@ def measure(render: Callable[[Lab], bytes], frames: int, warmup: int,
 @contextlib.contextmanager
 def default_threads():
     """Ours without the lab's one_thread: torch's own thread count for training and drawing."""
-    saved = lab_module.one_thread
-    lab_module.one_thread = contextlib.nullcontext
+    # Lab (gan_utils.lab.game) and render_png (gan_utils.lab.render) each look one_thread up in
+    # their own module: both must be patched.
+    saved = lab_game.one_thread
+    lab_game.one_thread = lab_render.one_thread = contextlib.nullcontext
     try:
         with contextlib.nullcontext():
             yield
     finally:
-        lab_module.one_thread = saved
+        lab_game.one_thread = lab_render.one_thread = saved
 
 
 def main() -> None:

@@ -11,6 +11,7 @@ import torch
 from PIL import Image
 
 import gan_utils.lab as lab_module
+import gan_utils.lab.game as game_module
 from gan_utils import training
 from gan_utils.lab import (
     DATASETS,
@@ -98,8 +99,9 @@ def test_one_step_trains_both_players_through_the_shared_step(monkeypatch):
         calls.append(("G", kwargs["loss"]))
         return g_step(*args, **kwargs)
 
-    monkeypatch.setattr(lab_module, "discriminator_step", spy_d)
-    monkeypatch.setattr(lab_module, "generator_step", spy_g)
+    # Lab looks its steps up in gan_utils.lab.game, so that is where they are replaced.
+    monkeypatch.setattr(game_module, "discriminator_step", spy_d)
+    monkeypatch.setattr(game_module, "generator_step", spy_g)
     lab = Lab(d_steps=3, loss="saturating")
     g_before, d_before = weights(lab.G), weights(lab.D)
     lab.step()

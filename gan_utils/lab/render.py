@@ -1,0 +1,145 @@
+"""The lab's renderer (notebook 10): the whole view as one PNG, for a `widgets.Image`.
+
+`draw_plane` draws D(x) over the plane with the real points, the fakes and G's push on each;
+`draw_lab` adds the charts of the losses and of D's outputs, and the settings; `render_png` encodes
+it (PIL and numpy, no matplotlib: `benchmarks/bench_lab.py` measured it against matplotlib).
+"""
+
+from __future__ import annotations
+
+import io
+import math
+
+import numpy as np
+import torch
+from matplotlib import colormaps
+from PIL import Image, ImageDraw, ImageFont
+
+from gan_utils.lab.data import EXTENT
+from gan_utils.lab.game import Lab, one_thread
+
+# The view is drawn as one palette ("P") image: a byte per pixel, indices into the palette below.
+# The heatmap then needs no colour lookup, and PNG encodes a third of the bytes of an RGB image
+# (benchmarks/bench_lab.py measured both).
+PLANE = 360  # pixels per side of the plane
+CHART_W, CHART_H = 300, 150
+HEAT = 200  # palette indices 0..HEAT-1: D(x) from 0 (purple, "fake") to 1 (green, "real")
+BLACK, REAL, FAKE, ARROW, WHITE, FRAME, MARK, BLUE, TEXT = range(HEAT, HEAT + 9)
+_PALETTE = np.zeros((256, 3), dtype=np.uint8)
+_PALETTE[:HEAT] = colormaps["PRGn"](np.linspace(0.22, 0.78, HEAT))[:, :3] * 255
+_PALETTE[HEAT : HEAT + 9] = [(0, 0, 0), (20, 110, 40), (200, 40, 140), (50, 50, 50), (255, 255, 255),
+                             (180, 180, 180), (205, 205, 205), (40, 80, 200), (70, 70, 70)]  # fmt: skip
+_PALETTE_BYTES = _PALETTE.tobytes()
+# PIL's bitmap font: drawing text with it is ~10x faster than with its default TrueType font.
+_FONT = getattr(ImageFont, "load_default_imagefont", ImageFont.load_default)()
+#: Arrow length in pixels per unit of gradient; longer arrows are cut at ARROW_MAX pixels.
+ARROW_SCALE, ARROW_MAX = 12.0, 40.0
+
+
+def _to_pixels(points: torch.Tensor) -> np.ndarray:
+    """Plane coordinates (n, 2) -> pixel columns and rows (n, 2), y up."""
+    p = points.numpy()
+    col = (p[:, 0] + EXTENT) / (2 * EXTENT) * (PLANE - 1)
+    row = (EXTENT - p[:, 1]) / (2 * EXTENT) * (PLANE - 1)
+    return np.stack([col, row], axis=1)
+
+
+def _dots(canvas: np.ndarray, xy: np.ndarray, index: int, r: int) -> None:
+    """Squares of side 2r+1 at pixel positions xy (n, 2), painted into canvas (H, W) in place."""
+    xy = np.round(xy).astype(int)
+    inside = (xy >= r).all(1) & (xy < PLANE - r).all(1)
+    cols, rows = xy[inside, 0], xy[inside, 1]
+    for dr in range(-r, r + 1):
+        for dc in range(-r, r + 1):
+            canvas[rows + dr, cols + dc] = index
+
+
+def draw_plane(lab: Lab, arrows: bool = True) -> Image.Image:
+    """The plane: D(x) as a heatmap (green = real) with its 0.5 contour in black, real points
+    (green), fakes (pink) and the generator's push on each fake as a line (notebook 10)."""
+    grid = lab.d_map(64).numpy()  # (64, 64) in [0, 1]
+    smooth = np.asarray(Image.fromarray(grid, mode="F").resize((PLANE, PLANE), Image.BILINEAR))
+    canvas = (np.clip(smooth, 0, 1) * (HEAT - 1) + 0.5).astype(np.uint8)  # (PLANE, PLANE)
+    above = smooth > 0.5
+    edge = np.zeros_like(above)
+    edge[:, 1:] |= above[:, 1:] != above[:, :-1]
+    edge[1:, :] |= above[1:, :] != above[:-1, :]
+    canvas[edge] = BLACK  # the 0.5 contour: where D changes its mind
+    _dots(canvas, _to_pixels(lab.real_show), REAL, r=1)
+    fake, push = lab.push()
+    start = _to_pixels(fake)
+    _dots(canvas, start, FAKE, r=2)
+    image = Image.fromarray(canvas, mode="P")
+    if arrows:
+        vec = push.numpy() * ARROW_SCALE * np.array([1, -1])  # y points down in pixels
+        length = np.linalg.norm(vec, axis=1, keepdims=True)
+        vec = vec * np.minimum(1, ARROW_MAX / np.maximum(length, 1e-12))
+        draw = ImageDraw.Draw(image)
+        for (x0, y0), (dx, dy) in zip(start.tolist(), vec.tolist(), strict=True):
+            draw.line((x0, y0, x0 + dx, y0 + dy), fill=ARROW)
+    return image
+
+
+def _chart(draw: ImageDraw.ImageDraw, left: int, top: int, series: dict[str, tuple[list, int]],
+           low: float, high: float, title: str, marks: list[float]) -> None:  # fmt: skip
+    """A line chart of the last CHART_W values of each series, y from low to high, at (left, top),
+    with a grey line at each of `marks`."""
+    y0, y1 = top + 16, top + CHART_H - 4  # the plot area's top and bottom rows
+    draw.rectangle((left, y0, left + CHART_W - 1, y1), outline=FRAME)
+
+    def row(v: np.ndarray) -> np.ndarray:
+        return y1 - (np.clip(v, low, high) - low) / (high - low) * (y1 - y0)
+
+    for mark in marks:
+        y = float(row(np.array(mark)))
+        draw.line((left, y, left + CHART_W - 1, y), fill=MARK)
+    x_text = left + 4
+    for name, (values, index) in series.items():
+        v = np.asarray(values[-CHART_W:], dtype=np.float64)
+        v = v[np.isfinite(v)]  # the generator's loss is nan until its first update
+        if len(v) > 1:
+            xs = left + np.linspace(0, CHART_W - 1, len(v))
+            draw.line(list(zip(xs.tolist(), row(v).tolist(), strict=True)), fill=index)
+        label = f"{name} {values[-1]:.2f}" if values and math.isfinite(values[-1]) else name
+        draw.text((x_text, top + 2), label, fill=index, font=_FONT)
+        x_text += 10 + int(draw.textlength(label, font=_FONT))
+    draw.text(
+        (left + CHART_W - 4 - draw.textlength(title, font=_FONT), top + 2),
+        title,
+        fill=TEXT,
+        font=_FONT,
+    )
+
+
+def draw_lab(lab: Lab, arrows: bool = True) -> Image.Image:
+    """The whole view, a palette image: the plane on the left; on the right the last CHART_W
+    updates' losses (grey lines: ln 2 and, for the saturating loss, -ln 2: the values at the
+    equilibrium of notebook 04) and D's outputs (grey line: 0.5), and the settings."""
+    image = Image.new("P", (PLANE + CHART_W + 10, PLANE), WHITE)
+    image.putpalette(_PALETTE_BYTES)
+    image.paste(draw_plane(lab, arrows), (0, 0))
+    draw, h, left = ImageDraw.Draw(image), lab.history, PLANE + 10
+    recent = [v for v in h["loss_g"][-CHART_W:] + h["loss_d"][-CHART_W:] if math.isfinite(v)]
+    high = min(6.0, max(2.0, *recent)) if recent else 2.0
+    low = max(-6.0, min(-1.0, *recent)) if min(recent, default=0) < 0 else 0.0
+    marks = [math.log(2), -math.log(2)] if low < 0 else [math.log(2)]
+    _chart(draw, left, 0, {"loss D": (h["loss_d"], BLUE), "loss G": (h["loss_g"], FAKE)},
+           low, high, "losses", marks)  # fmt: skip
+    _chart(draw, left, CHART_H + 2, {"D(x)": (h["d_real"], REAL), "D(G(z))": (h["d_fake"], FAKE)},
+           0.0, 1.0, "D's outputs", [0.5])  # fmt: skip
+    c = lab.config
+    text = (f"step {lab.steps}  (D updates {lab.d_updates}, G updates {lab.g_updates})\n"
+            f"{c.dataset}, lr D {c.lr_d:g}, lr G {c.lr_g:g}, {c.d_steps} D per G,\n"
+            f"noise size {c.noise_dim}, {c.loss} loss")  # fmt: skip
+    draw.multiline_text((left + 4, 2 * CHART_H + 10), text, fill=TEXT, font=_FONT)
+    return image
+
+
+def render_png(lab: Lab, arrows: bool = True) -> bytes:
+    """The lab's view as PNG bytes, for a `widgets.Image` (notebook 10)."""
+    if not isinstance(lab, Lab):
+        raise TypeError(f"render_png draws a gan_utils.lab.Lab, got {type(lab).__name__}.")
+    buffer = io.BytesIO()
+    with one_thread():
+        draw_lab(lab, arrows).save(buffer, format="PNG", compress_level=1)
+    return buffer.getvalue()
