@@ -4,17 +4,20 @@
     generator:     z (B, 100) -> Linear -> (B, 256, 7, 7) -> ConvTranspose -> (B, 128, 14, 14)
                    -> ConvTranspose -> (B, 1, 28, 28), BatchNorm + ReLU between, tanh at the end
     discriminator: (B, 1, 28, 28) -> strided Conv -> (B, 64, 14, 14) -> strided Conv -> (B, 128, 7, 7)
-                   -> Linear -> one logit, LeakyReLU(0.2) between
+                   -> Linear -> one logit, LeakyReLU(0.2) between, spectral norm on each weight
 
 A 4x4 kernel with stride 2 and padding 1 exactly doubles (ConvTranspose2d) or halves (Conv2d) the
 height and width. The discriminator has no BatchNorm (as in the TensorFlow DCGAN tutorial for MNIST),
-so the trainer's single forward pass over real and fake images equals two separate passes.
+so the trainer's single forward pass over real and fake images equals two separate passes. Instead
+each of its weights is divided by its largest singular value (spectral normalisation, Miyato et al.,
+2018), which kept it from pulling ahead of the generator (scripts/dcgan_recipe.py).
 """
 
 from __future__ import annotations
 
 import torch
 from torch import nn
+from torch.nn.utils.parametrizations import spectral_norm
 
 from gan_utils.models import LEAKY_SLOPE, check_noise
 
@@ -83,24 +86,31 @@ class DCGANDiscriminator(nn.Module):
 
     design = "dcgan"
 
-    def __init__(self, channels: tuple[int, int] = (64, 128), init: bool = True) -> None:
+    def __init__(
+        self, channels: tuple[int, int] = (64, 128), init: bool = True, spectral: bool = True
+    ) -> None:
         super().__init__()
         c1, c2 = channels
-        self.channels = (c1, c2)
-        self.net = nn.Sequential(
+        self.channels, self.spectral = (c1, c2), spectral
+        layers = [
             nn.Conv2d(1, c1, 4, stride=2, padding=1),  # 28x28 -> 14x14
             nn.LeakyReLU(LEAKY_SLOPE),
             nn.Conv2d(c1, c2, 4, stride=2, padding=1),  # 14x14 -> 7x7
             nn.LeakyReLU(LEAKY_SLOPE),
             nn.Flatten(),
             nn.Linear(c2 * 7 * 7, 1),
-        )
-        if init:
-            self.apply(init_dcgan_weights)
+        ]
+        for layer in layers:
+            if init:
+                layer.apply(init_dcgan_weights)
+            # After the initialisation, so that the singular-value estimate starts from these weights
+            if spectral and isinstance(layer, nn.Conv2d | nn.Linear):
+                spectral_norm(layer)  # layer.weight is now W / (largest singular value of W)
+        self.net = nn.Sequential(*layers)
 
     @property
     def config(self) -> dict:
-        return {"design": self.design, "channels": list(self.channels)}
+        return {"design": self.design, "channels": list(self.channels), "spectral": self.spectral}
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if x.ndim != 4 or tuple(x.shape[1:]) != (1, 28, 28):

@@ -25,62 +25,87 @@ import torch
 from torch import nn
 
 from gan_utils.data import mnist_tensors
-from gan_utils.dcgan import DCGANDiscriminator, DCGANGenerator
+from gan_utils.dcgan import DCGANDiscriminator, DCGANGenerator, init_dcgan_weights
 from gan_utils.evaluation import evaluate_generator
 from gan_utils.training import TrainConfig, build_gan, drawing_generator, make_optimizer, train
 
 ROOT = Path(__file__).resolve().parents[1]
 
-#: variant name -> (generator channels, discriminator dropout, TrainConfig changes)
+#: variant name -> (generator channels, discriminator change, TrainConfig changes)
 VARIANTS = {
-    "g128": ((128, 64), 0.0, {}),  # the first size we shipped
-    "g128_d_dropout": ((128, 64), 0.3, {}),
-    "g256": ((256, 128), 0.0, {}),  # the default since this comparison
-    "g256_d_dropout": ((256, 128), 0.3, {}),
+    "g128": ((128, 64), None, {}),  # the first size we shipped
+    "g128_d_dropout": ((128, 64), "dropout", {}),
+    "g256": ((256, 128), None, {}),  # the default since this comparison
+    "g256_d_dropout": ((256, 128), "dropout", {}),
+    "g256_d_batchnorm": ((256, 128), "batchnorm", {}),
+    "g256_d_spectral_norm": ((256, 128), "spectral_norm", {}),
 }
 
 
-def with_dropout(D: nn.Module, p: float) -> nn.Module:
-    """D with Dropout(p) after each LeakyReLU (as in the TensorFlow DCGAN tutorial)."""
-    if p:
-        layers = []
-        for layer in D.net:
-            layers.append(layer)
-            if isinstance(layer, nn.LeakyReLU):
-                layers.append(nn.Dropout(p))
-        D.net = nn.Sequential(*layers)
+def discriminator(change: str | None) -> DCGANDiscriminator:
+    """The DCGAN discriminator without spectral norm (as first shipped), with one change:
+
+    dropout: Dropout(0.3) after each LeakyReLU (as in the TensorFlow DCGAN tutorial);
+    batchnorm: BatchNorm2d after the second convolution (as in the DCGAN paper);
+    spectral_norm: each weight divided by its largest singular value (the package default since).
+    """
+    if change not in (None, "dropout", "batchnorm", "spectral_norm"):
+        raise ValueError(f"unknown discriminator change {change!r}")
+    D = DCGANDiscriminator(spectral=change == "spectral_norm")
+    layers = []
+    for layer in D.net:
+        layers.append(layer)
+        if change == "dropout" and isinstance(layer, nn.LeakyReLU):
+            layers.append(nn.Dropout(0.3))
+        if change == "batchnorm" and layer is D.net[2]:
+            layers.append(nn.BatchNorm2d(D.channels[1]))
+            init_dcgan_weights(layers[-1])
+    D.net = nn.Sequential(*layers)
     return D
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("variants", nargs="+", choices=sorted(VARIANTS))
-    parser.add_argument("--seconds", type=float, default=300)
+    budget = parser.add_mutually_exclusive_group()
+    budget.add_argument("--seconds", type=float, default=300, help="train each for this long")
+    budget.add_argument(
+        "--epochs", type=int, help="train each for this many epochs, scoring after every one"
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "results" / "dcgan_recipe.jsonl")
     args = parser.parse_args()
     images, _ = mnist_tensors(train=True)
     for name in args.variants:
-        channels, dropout, changes = VARIANTS[name]
-        config = TrainConfig(design="dcgan", epochs=1000, device="cpu", **changes)
+        channels, change, changes = VARIANTS[name]
+        config = TrainConfig(design="dcgan", epochs=args.epochs or 1000, device="cpu", **changes)
         gan = build_gan(config)
         torch.manual_seed(config.seed)
         gan.G = DCGANGenerator(config.latent_dim, channels)
-        gan.D = with_dropout(DCGANDiscriminator(), dropout)
+        gan.D = discriminator(change)
         gan.opt_g = make_optimizer(gan.G, config, gan.device)
         gan.opt_d = make_optimizer(gan.D, config, gan.device)
         if gan.ema is not None:
             gan.ema = type(gan.ema)(gan.G, config.ema_decay)
+        curve = []
+
+        def score(gan, _fakes, curve=curve) -> None:
+            curve.append(round(evaluate_generator(drawing_generator(gan), n=2000, seed=0)["fd"], 2))
+
         start = time.perf_counter()
-        train(gan, images=images, progress=False, time_budget=args.seconds)
+        if args.epochs:
+            train(gan, images=images, progress=False, on_epoch_end=score)
+        else:
+            train(gan, images=images, progress=False, time_budget=args.seconds)
         seconds = time.perf_counter() - start
         scores = evaluate_generator(drawing_generator(gan), n=2000, seed=0)
         row = {
             "variant": name,
             "generator_channels": list(channels),
-            "d_dropout": dropout,
+            "d_change": change,
             "seconds": round(seconds, 1),
             "steps": sum(gan.history["steps"]),
             "fd_n2000": round(scores["fd"], 2),
+            **({"fd_n2000_per_epoch": curve} if args.epochs else {}),
             "digits_covered": scores["digits_covered"],
             "d_real_last_epoch": round(gan.history["d_real"][-1], 3),
             "d_fake_last_epoch": round(gan.history["d_fake"][-1], 3),

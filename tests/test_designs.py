@@ -61,6 +61,25 @@ def test_dcgan_sizes_and_initialisation():
     assert count_parameters(G.project) > 2 * count_parameters(G.net)
 
 
+def test_dcgan_discriminator_weights_are_spectrally_normalised():
+    torch.manual_seed(0)
+    D = DCGANDiscriminator()
+    weighted = [layer for layer in D.net if hasattr(layer, "weight")]
+    assert len(weighted) == 3 and all(hasattr(layer, "parametrizations") for layer in weighted)
+    # The DCGAN initialisation reaches the raw weights; the layers use them divided by their
+    # largest singular value (of the kernel as a matrix), estimated a little better at every call.
+    assert abs(D.net[2].parametrizations.weight.original.std().item() - INIT_STD) < 0.002
+    for _ in range(50):
+        D(torch.randn(8, 1, 28, 28))
+    for layer in weighted:
+        sigma = torch.linalg.matrix_norm(layer.weight.detach().flatten(1), ord=2).item()
+        assert abs(sigma - 1) < 0.02, sigma
+    assert D.config["spectral"] is True
+    plain = DCGANDiscriminator(spectral=False)
+    assert not any(hasattr(layer, "parametrizations") for layer in plain.net)
+    assert count_parameters(plain) == count_parameters(D)  # the norm adds buffers, no weights
+
+
 def test_conditional_generator_takes_one_digit_per_image_and_says_what_was_wrong():
     G = ConditionalGenerator().eval()
     z = torch.randn(3, 100)
