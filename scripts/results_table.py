@@ -35,8 +35,9 @@ def main() -> None:
     text = "\n".join(rows) + (
         f"\n\nFD: Fréchet distance to the 10,000 MNIST test images in the feature space of the shipped "
         f"classifier, at n = {N:,} samples (real training images score 0.69 at the same n; see "
-        f"results/calibration.md). Training ran on a 2-core AMD EPYC CPU (AVX2) shared with other "
-        f"jobs; this table was computed on {hardware} by `python scripts/results_table.py`.\n"
+        f"results/calibration.md). Training ran on 2-core CPUs: an AMD EPYC (AVX2) shared with "
+        f"other jobs, and for the DCGAN an idle Intel Xeon (gan_utils/weights/README.md); this table "
+        f"was computed on {hardware} by `python scripts/results_table.py`.\n"
     )
     (ROOT / "results").mkdir(exist_ok=True)
     (ROOT / "results" / "models.md").write_text(text)
