@@ -14,7 +14,7 @@ The fourth run was stopped to free the CPU. So the wider generator became the de
 its plain discriminator pulled ahead too (D(x) 0.57 to 0.68) and the FD stalled near 43. BatchNorm in
 the discriminator, as in the DCGAN paper, does not suit our one-pass trainer: the
 discriminator won outright within an epoch (D(x) 1.00, D(G(z)) 0.00; FD 605 and 601 after 2 epochs).
-Spectral norm on the discriminator's weights kept D(x) near 0.52 and the FD falling for 20 epochs:
+Spectral norm on the discriminator's weights kept D(x) near 0.52 and the FD falling for 30 epochs:
 it is the package default (DCGANDiscriminator(spectral=True)), and its run is the shipped DCGAN.
 """
 
