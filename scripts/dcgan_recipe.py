@@ -31,7 +31,7 @@ from torch import nn
 
 from gan_utils.data import mnist_tensors
 from gan_utils.dcgan import DCGANDiscriminator, DCGANGenerator, init_dcgan_weights
-from gan_utils.evaluation import evaluate_generator
+from gan_utils.evaluation import TRAINING_N, MetricCallback, evaluate_generator
 from gan_utils.training import TrainConfig, build_gan, drawing_generator, make_optimizer, train
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -91,18 +91,16 @@ def main() -> None:
         gan.opt_d = make_optimizer(gan.D, config, gan.device)
         if gan.ema is not None:
             gan.ema = type(gan.ema)(gan.G, config.ema_decay)
-        curve = []
-
-        def score(gan, _fakes, curve=curve) -> None:
-            curve.append(round(evaluate_generator(drawing_generator(gan), n=2000, seed=0)["fd"], 2))
-
         start = time.perf_counter()
-        if args.epochs:
-            train(gan, images=images, progress=False, on_epoch_end=score)
+        if args.epochs:  # the trainer's own metric hook scores the EMA generator after every epoch
+            train(gan, images=images, progress=False, on_epoch_end=MetricCallback(n=TRAINING_N))
         else:
             train(gan, images=images, progress=False, time_budget=args.seconds)
         seconds = time.perf_counter() - start
-        scores = evaluate_generator(drawing_generator(gan), n=2000, seed=0)
+        if args.epochs:  # the last epoch's scores are those of the finished run
+            scores = {key: gan.history[f"eval_{key}"][-1] for key in ("fd", "digits_covered")}
+        else:
+            scores = evaluate_generator(drawing_generator(gan), n=TRAINING_N, seed=0)
         row = {
             "variant": name,
             "generator_channels": list(channels),
@@ -110,8 +108,12 @@ def main() -> None:
             "seconds": round(seconds, 1),
             "steps": sum(gan.history["steps"]),
             "fd_n2000": round(scores["fd"], 2),
-            **({"fd_n2000_per_epoch": curve} if args.epochs else {}),
-            "digits_covered": scores["digits_covered"],
+            **(
+                {"fd_n2000_per_epoch": [round(fd, 2) for fd in gan.history["eval_fd"]]}
+                if args.epochs
+                else {}
+            ),
+            "digits_covered": int(scores["digits_covered"]),
             "d_real_last_epoch": round(gan.history["d_real"][-1], 3),
             "d_fake_last_epoch": round(gan.history["d_fake"][-1], 3),
             "config": config.to_dict(),
