@@ -12,6 +12,9 @@ from typing import Any
 
 from gan_utils.designs import DESIGNS
 
+#: Number formats for the training maths (`TrainConfig.precision`); see `training.train`.
+PRECISIONS = ("float32", "bfloat16")
+
 
 def _option(default: Any, help: str, **extra: Any) -> Any:
     """A TrainConfig field whose help text (and choices) the CLI turns into a flag."""
@@ -48,6 +51,12 @@ class TrainConfig:
     ema_decay: float = _option(0.99, "decay of the generator's moving average, EMA (0: off)")
     time_budget: float | None = _option(
         None, "stop after this many seconds of training, on a finished step (--epochs caps it)"
+    )
+    precision: str = _option(
+        "float32",
+        "number format of the layers' maths; bfloat16 can be faster where the hardware supports it "
+        "(benchmarks/bench_precision.py); weights stay float32",
+        choices=PRECISIONS,
     )
 
     def __post_init__(self) -> None:
@@ -90,6 +99,8 @@ class TrainConfig:
             raise ValueError(
                 f"time_budget must be a positive number of seconds, got {self.time_budget!r}."
             )
+        if self.precision not in PRECISIONS:
+            raise ValueError(f"precision must be one of {PRECISIONS}, got {self.precision!r}.")
         if self.design not in DESIGNS:
             raise ValueError(f"design must be one of {DESIGNS}, got {self.design!r}.")
 

@@ -50,7 +50,7 @@ def change_options(gan: GAN, **new: Any) -> dict[str, tuple[Any, Any]]:
     """Apply changed options to a resumed run and record them in its history (notebook 05).
 
     lr and the betas go into both optimisers, ema_decay into the moving average; epochs, batch_size,
-    limit, data_root, time_budget and device into the config. The design, latent_dim, n_fixed and seed describe what the checkpoint holds: changing
+    limit, data_root, time_budget, precision and device into the config. The design, latent_dim, n_fixed and seed describe what the checkpoint holds: changing
     them is an error (start a new run instead). Returns {option: (old, new)} for what changed.
     """
     fixed = ("design", "latent_dim", "n_fixed", "seed")

@@ -277,13 +277,19 @@ def train(
         total=(epochs - gan.epoch) * len(loader), disable=not progress, unit="step", desc="training"
     )
     deadline = time.perf_counter() + budget if budget is not None else math.inf
+    # bfloat16: convolutions and matrix products run in bfloat16 (about twice as fast where the
+    # hardware has it); weights, optimiser state, losses and the EMA stay float32.
+    autocast = torch.autocast(
+        gan.device.type, dtype=torch.bfloat16, enabled=cfg.precision == "bfloat16"
+    )
     try:
         while gan.epoch < epochs and time.perf_counter() < deadline:
             start = time.perf_counter()
             sums = torch.zeros(4, device=gan.device)
             checked, checked_step = sums.clone(), 0
             for step, batch in enumerate(loader, 1):
-                sums += train_step(gan, *batch) if conditional else train_step(gan, batch)
+                with autocast:
+                    sums += train_step(gan, *batch) if conditional else train_step(gan, batch)
                 out_of_time = time.perf_counter() >= deadline
                 if step % check_every == 0 or step == len(loader) or out_of_time:
                     _check_health(sums - checked, step - checked_step, gan, step)

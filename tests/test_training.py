@@ -185,6 +185,8 @@ def test_config_validation():
         TrainConfig(batch_size=0)
     with pytest.raises(ValueError, match="lr > 0"):
         TrainConfig(lr=-1.0)
+    with pytest.raises(ValueError, match="precision must be one of"):
+        TrainConfig(precision="float16")
 
 
 def test_gif_from_saved_samples(images, tmp_path):
@@ -319,3 +321,19 @@ def test_the_cli_time_budget_writes_a_whole_run(tmp_path, mnist_root):
         "losses.png",
     }
     assert load_checkpoint(out / "generator.pt")["meta"]["weights"] == "ema"
+
+
+@pytest.mark.parametrize("precision", ["float32", "bfloat16"])
+def test_precision_sets_the_layers_number_format_and_keeps_weights_float32(
+    images, tmp_path, precision
+):
+    gan = build_gan(small_config(design="dcgan", epochs=1, precision=precision))
+    seen = set()
+    gan.G.net[0].register_forward_hook(lambda module, inputs, output: seen.add(output.dtype))
+    history = train(gan, images=images, out_dir=tmp_path, progress=False)
+    assert seen == {getattr(torch, precision)}  # the transposed convolution ran in that format
+    assert all(torch.isfinite(torch.tensor(history["loss_d"] + history["loss_g"])))
+    for model in (gan.G, gan.D, gan.ema.model):
+        assert {p.dtype for p in model.parameters()} == {torch.float32}
+    assert load_checkpoint(tmp_path / "checkpoint.pt")["config"]["precision"] == precision
+    assert resume_gan(tmp_path / "checkpoint.pt").config.precision == precision
