@@ -36,7 +36,8 @@ def main() -> None:
         f"\n\nFD: Fréchet distance to the 10,000 MNIST test images in the feature space of the shipped "
         f"classifier, at n = {N:,} samples (real training images score 0.69 at the same n; see "
         f"results/calibration.md). Training ran on 2-core CPUs: an AMD EPYC (AVX2) shared with "
-        f"other jobs, and for the DCGAN an idle Intel Xeon (gan_utils/weights/README.md); this table "
+        f"other jobs, and for the DCGAN an idle Intel Xeon with AMX, in bfloat16 (`--precision "
+        f"bfloat16`, gan_utils/weights/README.md); this table "
         f"was computed on {hardware} by `python scripts/results_table.py`.\n"
     )
     (ROOT / "results").mkdir(exist_ok=True)
