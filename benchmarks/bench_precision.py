@@ -2,9 +2,8 @@
 
 Each design trains through `gan_utils.training.train` on a real-MNIST subset of `--steps` batches, once
 per round in each number format; rounds alternate (float32, bfloat16, float32, ...) so that load from
-other processes hits both alike, and the median round is reported. bfloat16 only pays where the
-hardware multiplies in it (AMX or AVX-512 BF16 on x86 CPUs, tensor cores on recent GPUs); the script
-prints which of those CPU features this machine has.
+other processes hits both alike, and the median round is reported. Whether bfloat16 pays depends on
+the machine and the design; the script prints which bfloat16 features (AVX-512 BF16, AMX) this CPU has.
 
     python benchmarks/bench_precision.py                      # CPU (+ CUDA when present)
     python benchmarks/bench_precision.py --designs dcgan --steps 300 --rounds 5

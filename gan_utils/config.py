@@ -99,10 +99,10 @@ class TrainConfig:
             raise ValueError(
                 f"time_budget must be a positive number of seconds, got {self.time_budget!r}."
             )
-        if self.precision not in PRECISIONS:
-            raise ValueError(f"precision must be one of {PRECISIONS}, got {self.precision!r}.")
-        if self.design not in DESIGNS:
-            raise ValueError(f"design must be one of {DESIGNS}, got {self.design!r}.")
+        for option in dataclasses.fields(self):  # design, precision: the CLI's choices
+            choices, value = option.metadata.get("choices"), getattr(self, option.name)
+            if choices is not None and value not in choices:
+                raise ValueError(f"{option.name} must be one of {choices}, got {value!r}.")
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

@@ -277,8 +277,8 @@ def train(
         total=(epochs - gan.epoch) * len(loader), disable=not progress, unit="step", desc="training"
     )
     deadline = time.perf_counter() + budget if budget is not None else math.inf
-    # bfloat16: convolutions and matrix products run in bfloat16 (about twice as fast where the
-    # hardware has it); weights, optimiser state, losses and the EMA stay float32.
+    # bfloat16: convolutions and matrix products run in bfloat16 (faster only on some hardware and
+    # designs: benchmarks/bench_precision.py); weights, optimiser state, losses and EMA stay float32.
     autocast = torch.autocast(
         gan.device.type, dtype=torch.bfloat16, enabled=cfg.precision == "bfloat16"
     )
