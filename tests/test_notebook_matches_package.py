@@ -1,8 +1,8 @@
 """The networks the notebooks build in cells are the ones gan_utils ships: the two must not drift.
 
 In the style of rasbt/reasoning-from-scratch: read a notebook's code cells, execute only those
-marked with a first line `# DEFINES: <what>`, and compare what they define with gan_utils.
-Nothing else of the notebook runs.
+whose cell metadata carries the tag `defines:<what>` (a learner copies the code, not the tag), and
+compare what they define with gan_utils. Nothing else of the notebook runs.
 """
 
 from __future__ import annotations
@@ -18,18 +18,18 @@ from gan_utils.models import Discriminator, Generator
 from gan_utils.models import block as package_block
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
-MARKER = "# DEFINES:"
+TAG = "defines:"
 
 
 def defining_cells(name: str) -> dict[str, str]:
-    """{what: source} for the code cells of notebooks/NAME whose first line is `# DEFINES: what`."""
+    """{what: source} for the code cells of notebooks/NAME tagged `defines:what`."""
     cells = json.loads((NOTEBOOKS / name).read_text())["cells"]
     found = {}
     for cell in cells:
         source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
-        first = source.lstrip().splitlines()[0] if source.strip() else ""
-        if cell["cell_type"] == "code" and first.startswith(MARKER):
-            found[first[len(MARKER) :].strip()] = source
+        for tag in cell.get("metadata", {}).get("tags", []):
+            if cell["cell_type"] == "code" and tag.startswith(TAG):
+                found[tag[len(TAG) :]] = source
     return found
 
 
@@ -41,11 +41,11 @@ def load_definitions(name: str, expected: set[str]) -> dict:
     cells = defining_cells(name)
     missing = expected - set(cells)
     assert not missing, (
-        f"{name} has no cell marked {MARKER} {sorted(missing)}; it has {sorted(cells)}"
+        f"{name} has no cell tagged {TAG}{sorted(missing)}; it has {sorted(cells)}"
     )
     namespace: dict = {"torch": torch}
     for source in cells.values():
-        exec(compile(source, f"{name}:{source.splitlines()[0]}", "exec"), namespace)  # noqa: S102
+        exec(compile(source, name, "exec"), namespace)  # noqa: S102
     return namespace
 
 

@@ -231,3 +231,50 @@ def test_notebook_09_quotes_the_committed_conditioning_results():
             f"{100 * r['mean_accuracy']:.1f} % | {worst} ({100 * r['per_digit_accuracy_n500'][worst]:.0f} %) |"
         )
         assert line in text, line
+
+
+# A learner's walk: a markdown cell says one thing, a lesson is about twenty minutes of reading.
+WORD = re.compile(r"[A-Za-z0-9][\w'’.,-]*")
+MAX_CELL_WORDS, MAX_LESSON_WORDS = 200, 2500
+
+
+def prose_words(path: Path) -> list[int]:
+    """Words in each markdown cell of a notebook (code cells and outputs not counted)."""
+    return [len(WORD.findall(source(c))) for c in cells(path) if c["cell_type"] == "markdown"]
+
+
+def test_word_counter_can_fail():
+    assert len(WORD.findall("The generator's loss, 1 − D(G(z)), is 0.69.")) == 9
+
+
+@pytest.mark.parametrize("path", COMMITTED_NOTEBOOKS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_prose_is_short(path):
+    words = prose_words(path)
+    long = [(i, w) for i, w in enumerate(words) if w > MAX_CELL_WORDS]
+    assert not long, f"markdown cells over {MAX_CELL_WORDS} words (index among markdown cells, words): {long}"
+    if path.parent.name == "notebooks":
+        assert sum(words) <= MAX_LESSON_WORDS, f"{sum(words)} words of prose"
+
+
+TEST_MARKER = re.compile(r"#\s*(NBVAL_\w+|DEFINES:|fmt:)")
+
+
+@pytest.mark.parametrize("path", COMMITTED_NOTEBOOKS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_no_test_machinery_in_code_a_learner_copies(path):
+    """nbval and the parity test read cell metadata tags, not comments in the code."""
+    marked = [
+        source(c).splitlines()[0]
+        for c in cells(path)
+        if c["cell_type"] == "code" and TEST_MARKER.search(source(c))
+    ]
+    assert not marked, f"use cell tags (nbval-check-output, defines:NAME) instead: {marked}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_every_exercise_has_its_solutions(path):
+    solutions = ROOT / "notebooks" / "solutions" / f"{path.name[:2]}_solutions.ipynb"
+    assert solutions.exists(), f"{path.name} has exercises but no {solutions.name}"
+    assert f"solutions/{solutions.name}" in "\n".join(source(c) for c in cells(path)), (
+        "the notebook links its solutions"
+    )
+    assert f"../{path.name}" in source(cells(solutions)[0]), "the solutions link back"
