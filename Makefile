@@ -15,7 +15,7 @@ export GAN_DATA_DIR
 # (no CUDA libraries) before anything else; the pins below are then already satisfied.
 TORCH_INDEX ?=
 
-.PHONY: lab test lint format benchmark colab-check clean
+.PHONY: lab test lint format benchmark outputs colab-check clean
 
 $(VENV)/.installed-lab: pyproject.toml requirements-pinned.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -49,6 +49,14 @@ lint: $(VENV)/.installed-dev
 format: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff format gan_utils tests benchmarks scripts notebooks
 	$(VENV)/bin/ruff check --fix gan_utils tests benchmarks scripts notebooks
+
+# Re-run notebooks top to bottom in the full configuration and strip run noise, ready to commit:
+#   make outputs NB="notebooks/05_training.ipynb notebooks/solutions/05_solutions.ipynb"
+outputs: $(VENV)/.installed-dev
+	for nb in $(NB); do \
+	  $(abspath $(VENV))/bin/jupyter nbconvert --to notebook --execute --inplace \
+	    --ExecutePreprocessor.timeout=-1 "$$nb" && $(PY) scripts/clean_notebooks.py "$$nb" || exit 1; \
+	done
 
 benchmark: $(VENV)/.installed-dev
 	$(PY) benchmarks/bench_training.py
