@@ -251,7 +251,9 @@ def test_word_counter_can_fail():
 def test_prose_is_short(path):
     words = prose_words(path)
     long = [(i, w) for i, w in enumerate(words) if w > MAX_CELL_WORDS]
-    assert not long, f"markdown cells over {MAX_CELL_WORDS} words (index among markdown cells, words): {long}"
+    assert not long, (
+        f"markdown cells over {MAX_CELL_WORDS} words (index among markdown cells, words): {long}"
+    )
     if path.parent.name == "notebooks":
         assert sum(words) <= MAX_LESSON_WORDS, f"{sum(words)} words of prose"
 
@@ -278,3 +280,33 @@ def test_every_exercise_has_its_solutions(path):
         "the notebook links its solutions"
     )
     assert f"../{path.name}" in source(cells(solutions)[0]), "the solutions link back"
+
+
+def test_nbval_reads_the_check_output_tag(tmp_path):
+    """The tag is what makes `--nbval-lax` compare a cell's output: a wrong stored output fails."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    for count, stored in enumerate(("2\n", "3\n"), 1):  # it prints 2: the second cell's is wrong
+        cell = nbformat.v4.new_code_cell("print(1 + 1)", metadata={"tags": ["nbval-check-output"]})
+        cell.execution_count = count
+        cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=stored)]
+        nb.cells.append(cell)
+    nbformat.write(nb, tmp_path / "tagged.ipynb")
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--nbval-lax",
+            "--nbval-current-env",
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            str(tmp_path / "tagged.ipynb"),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert "1 failed, 1 passed" in run.stdout, run.stdout[-2000:]
