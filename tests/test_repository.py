@@ -310,3 +310,43 @@ def test_nbval_reads_the_check_output_tag(tmp_path):
         cwd=tmp_path,
     )
     assert "1 failed, 1 passed" in run.stdout, run.stdout[-2000:]
+
+
+# What a committed widget output shows without a kernel: our widgets' own repr, or ipywidgets' reprs.
+WIDGET_TEXT = re.compile(
+    r"^(\w+: .*\(run the notebook to use|(VBox|HBox|Box|interactive|Output|Dropdown|Button|\w+Slider)\()"
+)
+
+
+def widget_cells_without_a_still(path: Path) -> list[int]:
+    """Indices of code cells that show a widget with no PNG in that cell or the next code cell."""
+    code = [(i, c) for i, c in enumerate(cells(path)) if c["cell_type"] == "code"]
+
+    def has_png(cell: dict) -> bool:
+        return any("image/png" in o.get("data", {}) for o in cell.get("outputs", []))
+
+    missing = []
+    for k, (i, cell) in enumerate(code):
+        texts = ["".join(o.get("data", {}).get("text/plain", "")) for o in cell.get("outputs", [])]
+        if any(WIDGET_TEXT.match(t) for t in texts):
+            following = code[k + 1][1] if k + 1 < len(code) else {}
+            if not (has_png(cell) or has_png(following)):
+                missing.append(i)
+    return missing
+
+
+def test_widget_still_detector_can_fail(tmp_path):
+    widget = {"output_type": "execute_result", "data": {"text/plain": "VBox(children=(...))"}}
+    png = {"output_type": "display_data", "data": {"image/png": "iVBOR", "text/plain": "<Image>"}}
+    code = {"cell_type": "code", "source": "", "outputs": [widget]}
+    still = {"cell_type": "code", "source": "", "outputs": [png]}
+    for layout, expected in (([code], [0]), ([code, still], [])):
+        path = tmp_path / "nb.ipynb"
+        path.write_text(json.dumps({"cells": layout}))
+        assert widget_cells_without_a_still(path) == expected
+
+
+@pytest.mark.parametrize("path", COMMITTED_NOTEBOOKS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_widget_has_a_still_beside_it(path):
+    """On GitHub or nbviewer there is no kernel: a widget cell is followed by a picture of it."""
+    assert not widget_cells_without_a_still(path), "show a PNG of the widget in or after its cell"
