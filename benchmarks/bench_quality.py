@@ -1,7 +1,7 @@
 """Time to quality: the project's metric against seconds of training, two recipes side by side.
 
-"source" is the source tutorial's recipe (seed 003: lr 2e-4, Adam betas (0.5, 0.999), batch 64, no
-weight averaging) run in our fast loop; "ours" is TrainConfig's defaults. Both train the block GAN
+"source" is the recipe of PyTorch-GAN's gan.py (gan_utils.config.CLASSIC: lr 2e-4, Adam betas
+(0.5, 0.999), batch 64, no weight averaging) run in our fast loop; "ours" is TrainConfig's defaults. Both train the block GAN
 on all of MNIST in the same process, in alternating slices of `--every` seconds, so that load from
 other processes hits both alike. After each slice the generator that a run would ship (the EMA where
 there is one) is scored at n = 2,000 (seed 0); scoring is not counted as training time.

@@ -27,7 +27,7 @@ class TrainConfig:
 
     The defaults are the recipe that reached good digits fastest on a 2-core CPU: batch 32, lr 5e-4
     and an EMA of the generator with decay 0.99 (scripts/recipe_sweep.py, results/recipe_sweep.jsonl).
-    The source tutorial's recipe, which notebooks 04 and 05 use to teach, is CLASSIC.
+    The recipe of PyTorch-GAN's gan.py, which notebooks 04 and 05 use to teach, is CLASSIC.
 
     `python -m gan_utils train` makes one flag per field (--batch-size for batch_size), with this
     default and help text: a new option is added here and nowhere else.
@@ -108,6 +108,7 @@ class TrainConfig:
         return dataclasses.asdict(self)
 
 
-#: The source tutorial's recipe (the DCGAN settings): batch 64, lr 2e-4, no weight average. Notebooks
-#: 04 and 05 teach with it; the shipped generators up to now were trained with it.
+#: The recipe of PyTorch-GAN's gan.py (eriklindernoren/PyTorch-GAN): batch 64, lr 2e-4 and Adam betas
+#: (0.5, 0.999) as in the DCGAN paper (which used batch 128), no weight average. Notebooks 04 and 05
+#: teach with it; the shipped mlp and mlp_bn generators were trained with it.
 CLASSIC = {"batch_size": 64, "lr": 2e-4, "beta1": 0.5, "beta2": 0.999, "ema_decay": 0.0}
