@@ -16,29 +16,40 @@ from gan_utils.evaluation import evaluate_generator
 
 ROOT = Path(__file__).resolve().parents[1]
 N = 10_000
+# Where each shipped file was trained (gan_utils/weights/README.md tells the whole story); checkpoints
+# store the device ("cpu") but not which CPU, and times from different CPUs do not compare.
+MACHINE = {
+    "block": "AMD EPYC shared with other jobs",
+    "cgan": "AMD EPYC shared with other jobs",
+    "dcgan": "Intel Xeon (AMX) idle, bfloat16",
+    "mlp": "AMD EPYC",
+    "mlp_bn": "AMD EPYC",
+}
 
 
 def main() -> None:
     rows = [
-        "| generator | design | epochs | training time | FD ↓ | digits covered | KL to uniform |",
-        "|---|---|---:|---:|---:|---:|---:|",
+        "| generator | design | epochs | training time, machine | FD ↓ | digits covered | KL to uniform |",
+        "|---|---|---:|---|---:|---:|---:|",
     ]
     for path in sorted((ROOT / "gan_utils" / "weights").glob("generator_*.pt")):
         meta = load_checkpoint(path)["meta"]
+        design = meta["config"]["design"]
         scores = evaluate_generator(load_generator(path), n=N, seed=0)
         rows.append(
-            f"| `{path.relative_to(ROOT)}` | {meta['config']['design']} | {meta['epochs']} "
-            f"| {meta['seconds'] / 60:.0f} min on {meta['device']} | {scores['fd']:.2f} "
+            f"| `{path.relative_to(ROOT)}` | {design} | {meta['epochs']} "
+            f"| {meta['seconds'] / 60:.0f} min, {MACHINE.get(design, meta['device'])} | {scores['fd']:.2f} "
             f"| {scores['digits_covered']} / 10 | {scores['kl_to_uniform']:.3f} |"
         )
     hardware = f"{platform.machine()}, {torch.get_num_threads()} torch threads"
     text = "\n".join(rows) + (
         f"\n\nFD: Fréchet distance to the 10,000 MNIST test images in the feature space of the shipped "
         f"classifier, at n = {N:,} samples (real training images score 0.69 at the same n; see "
-        f"results/calibration.md). Training ran on 2-core CPUs: an AMD EPYC (AVX2) shared with "
-        f"other jobs, and for the DCGAN an idle Intel Xeon with AMX, in bfloat16 (`--precision "
-        f"bfloat16`, gan_utils/weights/README.md); this table "
-        f"was computed on {hardware} by `python scripts/results_table.py`.\n"
+        f"results/calibration.md). Training ran on 2-core CPUs without a GPU: an AMD EPYC (AVX2), "
+        f"shared with other jobs where the row says so, and for the DCGAN an idle Intel Xeon with "
+        f"AMX, in bfloat16 (`--precision bfloat16`). Times from different machines do not compare "
+        f"the designs; gan_utils/weights/README.md tells how each file was trained. The scores were "
+        f"computed on {hardware} by `python scripts/results_table.py`.\n"
     )
     (ROOT / "results").mkdir(exist_ok=True)
     (ROOT / "results" / "models.md").write_text(text)
