@@ -8,6 +8,10 @@ ipywidgets 7.7 (Colab) and 8 both work.
     G = load_generator()
     latent_explorer(G)          # in a notebook cell: sliders + picture
 
+The morph walks every digit toward the digit in the same place of a second seed, or, with the
+"morph toward" control, every digit toward one digit of that seed's grid that you pick (notebook 06's
+exercise 1: morph a doubtful digit toward a clear one).
+
 A conditional generator (notebook 09) also gets a digit picker: the noise sliders keep the digit, and
 a new digit keeps the noise, so the same noise draws the same style of each digit.
 
@@ -40,6 +44,8 @@ MAX_GRID = 10
 MAX_SEED = 999
 #: The digit picker's value for "every digit in turn" (0, 1, ..., 9 along each row).
 ALL_DIGITS = -1
+#: The "morph toward" control's value for "each digit toward the one in the same place of seed_to".
+SAME_PLACE = -1
 #: Pictures are upscaled (nearest neighbour: pixels stay sharp) to at least this many pixels wide.
 DISPLAY_WIDTH = 600
 
@@ -100,9 +106,12 @@ def latent_batch(
     seed_to: int | None = None,
     t: float = 0.0,
     path: MorphPath = "linear",
+    target: int | None = None,
 ) -> torch.Tensor:
     """Noise for an n x n grid: seed's, morphed toward seed_to's by t, times scale (notebook 06).
 
+    Each digit walks toward the digit in the same place of seed_to's grid; with `target` (the index
+    of one digit of that n x n grid, 0 to n*n - 1, row by row) every digit walks toward that one.
     This is exactly the noise behind the explorer's picture for the same slider values.
     """
     if not isinstance(n, int) or not 1 <= n <= MAX_GRID:
@@ -111,9 +120,21 @@ def latent_batch(
         raise ValueError(
             f"scale multiplies the noise and must be a number from 0 to 10, got {scale!r}."
         )
+    if target is not None and (
+        not isinstance(target, int) or isinstance(target, bool) or not 0 <= target < n * n
+    ):
+        raise ValueError(
+            f"target must be the index of a digit of the {n}x{n} grid (0 to {n * n - 1}, row by "
+            f"row), or None for 'the same place', got {target!r}."
+        )
+    if target is not None and seed_to is None:
+        raise ValueError("target picks a digit of seed_to's grid: give seed_to too.")
     z = seeded_noise(seed, n * n, latent_dim)  # (n*n, latent_dim)
     if seed_to is not None:
-        z = interpolate(z, seeded_noise(seed_to, n * n, latent_dim), t, path)
+        z_to = seeded_noise(seed_to, n * n, latent_dim)  # (n*n, latent_dim)
+        if target is not None:
+            z_to = z_to[target].expand_as(z)  # every digit walks toward the same one
+        z = interpolate(z, z_to, t, path)
     return scale * z
 
 
@@ -182,12 +203,19 @@ def render_grid_png(
     return buffer.getvalue()
 
 
+def _target_options(n: int) -> list[tuple[str, int]]:
+    """The "morph toward" choices for an n x n grid: the same place, or one digit of seed_to's grid."""
+    cells = [(f"row {i // n + 1}, column {i % n + 1}", i) for i in range(n * n)]
+    return [("same place", SAME_PLACE), *cells]
+
+
 class LatentExplorer(widgets.VBox):
     """Sliders over a generator's noise above one picture of its digits (notebook 06).
 
-    `sliders` maps names ("seed", "seed_to", "t", "path", "scale", "n") to the control widgets;
-    setting a control's `.value` from code redraws the picture just as dragging it does. With a
-    conditional generator there is one more control, "digit" (ALL_DIGITS or 0-9, notebook 09).
+    `sliders` maps names ("seed", "seed_to", "target", "t", "path", "scale", "n") to the control
+    widgets; setting a control's `.value` from code redraws the picture just as dragging it does.
+    "target" ("morph toward") is SAME_PLACE or the index of one digit of seed_to's grid, row by row.
+    With a conditional generator there is one more control, "digit" (ALL_DIGITS or 0-9, notebook 09).
     """
 
     def __init__(
@@ -211,6 +239,10 @@ class LatentExplorer(widgets.VBox):
             "seed_to": widgets.IntSlider(
                 value=(seed + 1) % (MAX_SEED + 1), min=0, max=MAX_SEED,
                 description="morph to seed", style=style, **jumps,
+            ),
+            "target": widgets.Dropdown(
+                options=_target_options(n), value=SAME_PLACE, description="morph toward",
+                style=style,
             ),
             "t": widgets.FloatSlider(
                 value=0.0, min=0.0, max=1.0, step=0.05, description="morph t", style=style, **smooth
@@ -236,13 +268,15 @@ class LatentExplorer(widgets.VBox):
         self.image = widgets.Image(format="png", layout=widgets.Layout(align_self="flex-start"))
         self.status = widgets.Label()
         self.last_render_s = 0.0
+        self._holding = False  # True while one change sets other controls: redraw once, after
         s = self.sliders
-        left = widgets.VBox([s["seed"], s["seed_to"], s["t"], s["path"]])
+        left = widgets.VBox([s["seed"], s["seed_to"], s["target"], s["t"], s["path"]])
         right = widgets.VBox([s["scale"], s["n"], self.status])
         rows = [widgets.HBox([left, right]), self.image]
         if "digit" in s:
             rows.insert(1, s["digit"])
         super().__init__(rows)
+        s["n"].observe(self._retarget, names="value")  # first: the target fits before the redraw
         for control in self.sliders.values():
             control.observe(self._redraw, names="value")
         self._redraw()
@@ -250,11 +284,26 @@ class LatentExplorer(widgets.VBox):
     def noise(self) -> torch.Tensor:
         """The noise behind the current picture, (n*n, latent_dim)."""
         v = {name: control.value for name, control in self.sliders.items()}
+        target = None if v["target"] == SAME_PLACE else v["target"]
         return latent_batch(
-            v["seed"], v["n"], v["scale"], self.G.latent_dim, v["seed_to"], v["t"], v["path"]
-        )
+            v["seed"], v["n"], v["scale"], self.G.latent_dim,
+            seed_to=v["seed_to"], t=v["t"], path=v["path"], target=target,
+        )  # fmt: skip
+
+    def _retarget(self, change: dict) -> None:
+        """A new grid size: offer its digits as targets, keeping the chosen one while it fits."""
+        n, target = change["new"], self.sliders["target"]
+        keep = target.value if target.value < n * n else SAME_PLACE
+        self._holding = True
+        try:
+            target.options = _target_options(n)
+            target.value = keep
+        finally:
+            self._holding = False
 
     def _redraw(self, change: dict | None = None) -> None:
+        if self._holding:
+            return
         start = time.perf_counter()
         z = self.noise()  # (n*n, latent_dim)
         digit = self.sliders["digit"].value if "digit" in self.sliders else None

@@ -12,6 +12,7 @@ from PIL import Image
 from gan_utils.models import Generator
 from gan_utils.widgets import (
     MAX_GRID,
+    SAME_PLACE,
     LatentExplorer,
     interpolate,
     latent_batch,
@@ -113,6 +114,42 @@ def test_changing_a_slider_updates_the_image_widget(G):
     explorer.sliders["scale"].value = 0.0  # every digit from z = 0: all the same
     assert explorer.noise().abs().max() == 0
     assert "16 digits" in explorer.status.value
+
+
+def test_morph_toward_one_picked_digit(G):
+    # latent_batch: with a target, every digit walks toward that one digit of seed_to's grid.
+    z_to = seeded_noise(9, 9, latent_dim=16)  # (9, 16): seed 9's 3 x 3 grid
+    towards_5 = latent_batch(0, 3, latent_dim=16, seed_to=9, t=1.0, target=5)  # (9, 16)
+    torch.testing.assert_close(towards_5, z_to[5].expand(9, 16))
+    half = latent_batch(0, 3, latent_dim=16, seed_to=9, t=0.5, path="slerp", target=5)
+    torch.testing.assert_close(
+        half, interpolate(seeded_noise(0, 9, 16), z_to[[5] * 9], 0.5, "slerp")
+    )
+
+    explorer = latent_explorer(G, seed=2, n=3)
+    target = explorer.sliders["target"]
+    assert target.value == SAME_PLACE and target.description == "morph toward"
+    assert len(target.options) == 1 + 9 and target.options[6] == ("row 2, column 3", 5)
+    same_place = explorer.image.value
+    # Morph seed 2's grid toward its own digit in row 2, column 3: at t = 1 all nine are that digit.
+    explorer.sliders["seed_to"].value = 2
+    target.value = 5
+    explorer.sliders["t"].value = 1.0
+    one_digit = render_grid_png(G, seeded_noise(2, 9, latent_dim=16)[[5] * 9], nrow=3)
+    assert explorer.image.value == one_digit != same_place
+    # A bigger grid offers its own digits and keeps the choice; a smaller one without it resets.
+    explorer.sliders["n"].value = 4
+    assert len(target.options) == 1 + 16 and target.value == 5
+    assert explorer.image.value == render_grid_png(
+        G, seeded_noise(2, 16, latent_dim=16)[[5] * 16], nrow=4
+    )
+    explorer.sliders["n"].value = 2
+    assert len(target.options) == 1 + 4 and target.value == SAME_PLACE
+    assert explorer.image.value == render_grid_png(G, latent_batch(2, 2, latent_dim=16), nrow=2)
+    with pytest.raises(ValueError, match="index of a digit"):
+        latent_batch(0, 3, seed_to=1, t=0.5, target=9)
+    with pytest.raises(ValueError, match="give seed_to"):
+        latent_batch(0, 3, target=1)
 
 
 def test_explorer_uses_only_core_widgets_and_says_what_it_is_where_widgets_cannot_render(G):
