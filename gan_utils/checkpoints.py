@@ -96,7 +96,7 @@ def load_checkpoint(
         raise CheckpointError(
             f"{path} could not be read as a PyTorch checkpoint ({type(exc).__name__}: "
             f"{str(exc).split('. ')[0][:200]}). The file is corrupt or truncated, "
-            "or not a checkpoint: delete it and train again, or restore it from git."
+            "or not a checkpoint: delete it and train again, or restore it from a copy."
         ) from None
     if not isinstance(state, dict) or state.get("format") != FORMAT:
         raise CheckpointError(
