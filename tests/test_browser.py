@@ -13,8 +13,8 @@ it installed Chromium): then a missing piece is a failure.
     GAN_UPDATE_SCREENSHOT=1 .venv/bin/python -m pytest -m browser -s tests/test_browser.py
 
 The screenshots go to runs/browser/ (runs/quick/browser/ in quick mode). Only with
-GAN_UPDATE_SCREENSHOT=1 (a full-mode run, on purpose) is it also copied over the README's
-images/browser_screenshot.png.
+GAN_UPDATE_SCREENSHOT=1 (a full-mode run, on purpose) are they also copied over the README's
+images/browser_screenshot.png and notebook 10's images/lab_widget.png.
 
 The server serves a temporary copy of the notebook, with temporary settings (no news pop-up, no
 autosave, every cell in the page), and is shut down even when the test fails.
@@ -50,6 +50,7 @@ REPO = Path(__file__).resolve().parents[1]
 NOTEBOOK = Path("notebooks/06_generation.ipynb")
 LAB_NOTEBOOK = Path("notebooks/10_gan_lab.ipynb")
 SCREENSHOT = REPO / "images" / "browser_screenshot.png"  # shown by the README
+LAB_SCREENSHOT = REPO / "images" / "lab_widget.png"  # notebook 10, for readers without a kernel
 UPDATE_ENV = "GAN_UPDATE_SCREENSHOT"
 REQUIRE_ENV = "GAN_REQUIRE_BROWSER"
 CHROMIUM = os.environ.get("GAN_CHROMIUM", "/usr/bin/chromium")
@@ -378,6 +379,8 @@ def test_gan_lab_plays_pauses_steps_once_and_switches_presets(sync_playwright, j
 
         target = run_dir("browser") / "gan_lab.png"
         widget.screenshot(path=str(target))
+        if os.environ.get(UPDATE_ENV) == "1" and not is_quick():
+            shutil.copyfile(target, LAB_SCREENSHOT)
     timings["whole test"] = time.monotonic() - start
     print(f"\nsteps while playing: {paused - step0}; screenshot: {target}")
     print("  ".join(f"{name}: {seconds:.1f} s" for name, seconds in timings.items()))
