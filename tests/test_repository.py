@@ -350,3 +350,14 @@ def test_widget_still_detector_can_fail(tmp_path):
 def test_every_widget_has_a_still_beside_it(path):
     """On GitHub or nbviewer there is no kernel: a widget cell is followed by a picture of it."""
     assert not widget_cells_without_a_still(path), "show a PNG of the widget in or after its cell"
+
+
+REPO_FILE_URL = re.compile(r"https://raw\.githubusercontent\.com/[\w.-]+/[\w.-]+/main/([^)\s\"]+)")
+
+
+@pytest.mark.parametrize("path", COMMITTED_NOTEBOOKS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_pictures_a_notebook_links_exist(path):
+    """Notebook markdown shows repository images by absolute URL (Colab needs it): each must exist."""
+    text = "\n".join(source(c) for c in cells(path) if c["cell_type"] == "markdown")
+    missing = [ref for ref in REPO_FILE_URL.findall(text) if not (ROOT / ref).exists()]
+    assert not missing, f"links to files the repository lacks: {missing}"
