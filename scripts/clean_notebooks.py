@@ -49,12 +49,32 @@ def clean(nb: dict) -> dict:
     # Outputs left empty by dropping widget views carry nothing; remove them.
     for cell in nb["cells"]:
         if "outputs" in cell:
-            cell["outputs"] = [
-                o
-                for o in cell["outputs"]
-                if o.get("output_type") != "display_data" or o.get("data")
-            ]
+            cell["outputs"] = _merge_streams(
+                [
+                    o
+                    for o in cell["outputs"]
+                    if o.get("output_type") != "display_data" or o.get("data")
+                ]
+            )
     return nb
+
+
+def _merge_streams(outputs: list[dict]) -> list[dict]:
+    """One block per run of prints: a kernel may send one table as several stdout pieces, which
+    GitHub shows as separate boxes. nbval joins them the same way before it compares."""
+    merged: list[dict] = []
+    for out in outputs:
+        last = merged[-1] if merged else {}
+        if (
+            out.get("output_type") == "stream"
+            and last.get("output_type") == "stream"
+            and (out.get("name") == last.get("name"))
+        ):
+            text = "".join(last["text"]) + "".join(out["text"])
+            last["text"] = text.splitlines(keepends=True)
+        else:
+            merged.append(out)
+    return merged
 
 
 def main() -> int:
