@@ -279,7 +279,12 @@ def test_every_exercise_has_its_solutions(path):
     assert f"solutions/{solutions.name}" in "\n".join(source(c) for c in cells(path)), (
         "the notebook links its solutions"
     )
-    assert f"../{path.name}" in source(cells(solutions)[0]), "the solutions link back"
+    head = source(cells(solutions)[0])
+    assert f"../{path.name}" in head, "the solutions link back"
+    assert (
+        "colab.research.google.com/github/" in head
+        and f"/notebooks/solutions/{solutions.name})" in head
+    ), "the solutions have their own Colab badge"
 
 
 def test_nbval_reads_the_check_output_tag(tmp_path):
