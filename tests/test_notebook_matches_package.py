@@ -40,9 +40,7 @@ def load_definitions(name: str, expected: set[str]) -> dict:
     """
     cells = defining_cells(name)
     missing = expected - set(cells)
-    assert not missing, (
-        f"{name} has no cell tagged {TAG}{sorted(missing)}; it has {sorted(cells)}"
-    )
+    assert not missing, f"{name} has no cell tagged {TAG}{sorted(missing)}; it has {sorted(cells)}"
     namespace: dict = {"torch": torch}
     for source in cells.values():
         exec(compile(source, name, "exec"), namespace)  # noqa: S102
