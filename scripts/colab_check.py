@@ -56,7 +56,8 @@ def find_python() -> str:
         *Path.home().glob(f".pyenv/versions/{COLAB_PYTHON}*/bin/python"),
     ):
         found = shutil.which(str(candidate))
-        if found:
+        # A pyenv shim is on PATH even when its version is not selected, and then fails: try it.
+        if found and subprocess.run([found, "--version"], capture_output=True).returncode == 0:
             return found
     raise SystemExit(
         f"colab-check needs Python {COLAB_PYTHON} (Colab's); none found on PATH or in pyenv."
