@@ -1,11 +1,12 @@
 """Calibrate gan_utils.evaluation: score things whose quality we know, at one sample size n.
 
-    GAN_DATA_DIR=/work/shared/data .venv/bin/python scripts/calibrate_metric.py  # n = 10,000
-    GAN_DATA_DIR=/work/shared/data .venv/bin/python scripts/calibrate_metric.py --n 2000  # quicker
+    GAN_DATA_DIR=path/to/data python scripts/calibrate_metric.py  # n = 10,000
+    GAN_DATA_DIR=path/to/data python scripts/calibrate_metric.py --n 2000 --out /tmp/cal  # quicker
 
 Rows: real training images (the best a generator can hope for), blurred and noised training
-images, uniform noise, an untrained generator of each design, and the trained generators under
-gan_utils/weights/ when they exist. Writes results/calibration.json and results/calibration.md.
+images, uniform noise, an untrained generator of each design, and every shipped generator under
+gan_utils/weights/ (the conditional one asked for the digits 0-9 in turn). Writes
+results/calibration.json and results/calibration.md.
 """
 
 from __future__ import annotations
@@ -31,9 +32,9 @@ from gan_utils.models import Generator
 from gan_utils.runtime import REPO_ROOT, set_seed
 
 ROOT = REPO_ROOT or Path.cwd()
-TRAINED = {
-    "trained generator, block design": "gan_utils/weights/generator_block.pt",
-    "trained generator, mlp design": "gan_utils/weights/generator_mlp.pt",
+TRAINED = {  # every shipped generator, gan_utils/weights/generator_<design>.pt
+    f"trained generator, {path.stem.removeprefix('generator_')} design": str(path.relative_to(ROOT))
+    for path in sorted((ROOT / "gan_utils" / "weights").glob("generator_*.pt"))
 }
 
 

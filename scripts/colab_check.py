@@ -1,6 +1,6 @@
 """Run every notebook the way Google Colab runs it, on this machine: `make colab-check`.
 
-What it sets up, as Colab has it (FIELD_NOTES.md, "A Colab-like runtime"):
+What it sets up, as Colab has it:
 - a fresh virtual environment with Colab's versions: Python 3.12, torch 2.11, torchvision 0.26,
   ipywidgets 7.7.1, matplotlib 3.10, the classic notebook (<7) and no JupyterLab;
 - `google.colab` imported when the kernel starts (an IPython startup file), so each notebook's setup
@@ -16,7 +16,8 @@ install cell with its message.
     python scripts/colab_check.py [--venv DIR] [--keep] [NOTEBOOK ...]
 
 The first run downloads Colab's torch (a CUDA build, about 5 GB in the venv); pass `--venv DIR` to
-reuse an environment that an earlier run built there.
+reuse an environment that an earlier run built there. The output of the last full run, with its date,
+machine and commit, is kept in results/colab_check.md.
 """
 
 from __future__ import annotations

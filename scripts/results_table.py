@@ -38,18 +38,18 @@ def main() -> None:
         scores = evaluate_generator(load_generator(path), n=N, seed=0)
         rows.append(
             f"| `{path.relative_to(ROOT)}` | {design} | {meta['epochs']} "
-            f"| {meta['seconds'] / 60:.0f} min, {MACHINE.get(design, meta['device'])} | {scores['fd']:.2f} "
+            f"| {meta['seconds'] / 60:.0f} min, {MACHINE.get(design, meta['device'] + ', machine not recorded')} | {scores['fd']:.2f} "
             f"| {scores['digits_covered']} / 10 | {scores['kl_to_uniform']:.3f} |"
         )
     hardware = f"{platform.machine()}, {torch.get_num_threads()} torch threads"
     text = "\n".join(rows) + (
         f"\n\nFD: Fréchet distance to the 10,000 MNIST test images in the feature space of the shipped "
         f"classifier, at n = {N:,} samples (real training images score 0.69 at the same n; see "
-        f"results/calibration.md). Training ran on 2-core CPUs without a GPU: an AMD EPYC (AVX2), "
-        f"shared with other jobs where the row says so, and for the DCGAN an idle Intel Xeon with "
-        f"AMX, in bfloat16 (`--precision bfloat16`). Times from different machines do not compare "
-        f"the designs; gan_utils/weights/README.md tells how each file was trained. The scores were "
-        f"computed on {hardware} by `python scripts/results_table.py`.\n"
+        f"results/calibration.md). Epochs and training time come from each file's metadata; the "
+        f"machine is not recorded there, so that column is copied by hand from "
+        f"gan_utils/weights/README.md (MACHINE in scripts/results_table.py). Times from different "
+        f"machines do not compare the designs. The scores were computed on {hardware} by "
+        f"`python scripts/results_table.py`.\n"
     )
     (ROOT / "results").mkdir(exist_ok=True)
     (ROOT / "results" / "models.md").write_text(text)

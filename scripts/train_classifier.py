@@ -1,9 +1,10 @@
 """Train the MNIST classifier behind gan_utils.evaluation; save gan_utils/weights/mnist_classifier.pt.
 
-    GAN_DATA_DIR=/work/shared/data .venv/bin/python scripts/train_classifier.py
+    GAN_DATA_DIR=path/to/data python scripts/train_classifier.py | tee results/classifier.txt
 
 Real MNIST, a fixed seed, a few minutes on a 2-core CPU. The checkpoint also stores the feature
-statistics of the 10,000 test images, the reference every Fréchet distance compares to.
+statistics of the 10,000 test images, the reference every Fréchet distance compares to. The log of
+the run that made the shipped file is results/classifier.txt.
 """
 
 from __future__ import annotations
