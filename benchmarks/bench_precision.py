@@ -18,9 +18,10 @@ from pathlib import Path
 
 import torch
 
-from gan_utils.config import PRECISIONS
+from gan_utils.config import PRECISIONS, TrainConfig
 from gan_utils.data import mnist_tensors
-from gan_utils.training import TrainConfig, build_gan, train
+from gan_utils.gan import build_gan
+from gan_utils.training import train
 
 EPOCH_IMAGES = 60_000
 

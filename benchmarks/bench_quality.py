@@ -20,10 +20,11 @@ from pathlib import Path
 
 import torch
 
-from gan_utils.config import CLASSIC
+from gan_utils.config import CLASSIC, TrainConfig
 from gan_utils.data import mnist_tensors
 from gan_utils.evaluation import evaluate_generator
-from gan_utils.training import TrainConfig, build_gan, drawing_generator, train
+from gan_utils.gan import build_gan, drawing_generator
+from gan_utils.training import train
 
 RECIPES = {
     "source": TrainConfig(**CLASSIC),

@@ -29,10 +29,11 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader
 
-from gan_utils.config import CLASSIC
+from gan_utils.config import CLASSIC, TrainConfig
 from gan_utils.data import InMemoryLoader, load_mnist, mnist_tensors
+from gan_utils.gan import build_gan, make_optimizer
 from gan_utils.models import Discriminator, Generator
-from gan_utils.training import TrainConfig, build_gan, make_optimizer, train_step
+from gan_utils.steps import train_step
 
 EPOCH_IMAGES = 60_000
 

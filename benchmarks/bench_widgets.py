@@ -33,9 +33,11 @@ matplotlib.use("Agg")  # what the inline backend renders with, without a display
 import matplotlib.pyplot as plt  # noqa: E402
 import torch  # noqa: E402
 
-from gan_utils.checkpoints import load_generator  # noqa: E402
+from gan_utils.checkpoints import (
+    SHIPPED_GENERATOR,  # noqa: E402
+    load_generator,  # noqa: E402
+)
 from gan_utils.plotting import show_images  # noqa: E402
-from gan_utils.shipped import SHIPPED_GENERATOR  # noqa: E402
 from gan_utils.widgets import LatentExplorer, sample_grid  # noqa: E402
 
 

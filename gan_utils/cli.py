@@ -18,11 +18,17 @@ from pathlib import Path
 
 import torch
 
-from gan_utils.checkpoints import FORMAT, atomic_write, load_generator, save_generator
+from gan_utils.checkpoints import (
+    FORMAT,
+    SHIPPED_DESIGNS,
+    load_generator,
+    save_generator,
+    shipped_generator_file,
+)
+from gan_utils.files import atomic_write
 from gan_utils.models import generate_images, is_conditional
 from gan_utils.plotting import save_grid
 from gan_utils.runtime import get_device
-from gan_utils.shipped import SHIPPED_DESIGNS, shipped_generator_file
 
 EXIT_ERROR, EXIT_INTERRUPTED = 2, 130
 #: Upper bound of `sample --n`: 100,000 images are 314 MB as float32.
@@ -118,8 +124,8 @@ def cmd_sample(args: argparse.Namespace) -> None:
 
 
 def cmd_train(args: argparse.Namespace) -> None:
+    from gan_utils.config import TrainConfig
     from gan_utils.run_folder import RunLock, check_writable
-    from gan_utils.training import TrainConfig
 
     given = {f.name: getattr(args, f.name) for f in config_fields() if hasattr(args, f.name)}
     if args.resume and args.overwrite:
@@ -155,10 +161,11 @@ def _holds(ckpt: Path, epoch: int | None) -> str:
 
 def _train_in(out: Path, args: argparse.Namespace, given: dict, config, state: dict) -> None:
     """The run itself, inside the folder's lock; `state["kept"]` always says what is on disk."""
+    from gan_utils.checkpoints import resume_gan
+    from gan_utils.gan import build_gan, change_options, drawing_generator
     from gan_utils.plotting import make_gif, plot_losses
-    from gan_utils.resume import change_options, resume_gan
     from gan_utils.run_folder import clear_artifacts, remove_leftovers
-    from gan_utils.training import build_gan, drawing_generator, train
+    from gan_utils.training import train
 
     ckpt = out / "checkpoint.pt"
     remove_leftovers(out)
@@ -206,7 +213,7 @@ def _train_in(out: Path, args: argparse.Namespace, given: dict, config, state: d
     ax = plot_losses(history)
     ax.figure.savefig(out / "losses.png", dpi=120, bbox_inches="tight")
     save_generator(
-        drawing_generator(gan),  # the EMA when the run keeps one; checkpoint.pt has the raw G too
+        drawing_generator(gan),  # the EMA when the run keeps one
         out / "generator.pt",
         epochs=gan.epoch,
         config=gan.config.to_dict(),
@@ -221,7 +228,7 @@ def _train_in(out: Path, args: argparse.Namespace, given: dict, config, state: d
 
 
 def config_fields() -> list[dataclasses.Field]:
-    from gan_utils.training import TrainConfig
+    from gan_utils.config import TrainConfig
 
     return list(dataclasses.fields(TrainConfig))
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gan_utils.designs import DESIGNS
+from gan_utils.losses import LOSSES
 
 #: Number formats for the training maths (`TrainConfig.precision`); see `training.train`.
 PRECISIONS = ("float32", "bfloat16")
@@ -25,9 +26,9 @@ def _option(default: Any, help: str, **extra: Any) -> Any:
 class TrainConfig:
     """Every knob of a run, as plain values (stored in checkpoints) (notebook 05).
 
-    The defaults are the recipe that reached good digits fastest on a 2-core CPU: batch 32, lr 5e-4
-    and an EMA of the generator with decay 0.99 (scripts/recipe_sweep.py, results/recipe_sweep.jsonl).
-    The recipe of PyTorch-GAN's gan.py, which notebooks 04 and 05 use to teach, is CLASSIC.
+    The defaults are the recipe that reached good digits fastest on a 2-core CPU in our measurements:
+    batch 32, lr 5e-4 and an EMA of the generator with decay 0.99. The recipe of PyTorch-GAN's gan.py,
+    which notebooks 04 and 05 use to teach, is CLASSIC.
 
     `python -m gan_utils train` makes one flag per field (--batch-size for batch_size), with this
     default and help text: a new option is added here and nowhere else.
@@ -48,14 +49,20 @@ class TrainConfig:
     data_root: str | None = _option(
         None, "folder holding MNIST/raw (default: $GAN_DATA_DIR, then data/)"
     )
+    loss: str = _option(
+        "non-saturating", "the GAN objective (gan_utils.losses.LOSSES)", choices=LOSSES
+    )
+    d_steps: int | None = _option(
+        None, "discriminator updates per generator update (default: the loss's)"
+    )
     ema_decay: float = _option(0.99, "decay of the generator's moving average, EMA (0: off)")
     time_budget: float | None = _option(
         None, "stop after this many seconds of training, on a finished step (--epochs caps it)"
     )
     precision: str = _option(
         "float32",
-        "number format of the layers' maths; bfloat16 can be faster where the hardware supports it "
-        "(benchmarks/bench_precision.py); weights stay float32",
+        "number format of the layers' maths; bfloat16 can be faster where the hardware supports it; "
+        "weights stay float32",
         choices=PRECISIONS,
     )
 
@@ -65,6 +72,14 @@ class TrainConfig:
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= most:
                 raise ValueError(f"{name} must be an int from 1 to {most:,}, got {value!r}.")
+        if self.d_steps is not None and (
+            not isinstance(self.d_steps, int)
+            or isinstance(self.d_steps, bool)
+            or not 1 <= self.d_steps <= 100
+        ):
+            raise ValueError(
+                f"d_steps must be None (the loss's) or an int from 1 to 100, got {self.d_steps!r}."
+            )
         if self.batch_size < 2:
             raise ValueError(
                 "batch_size must be at least 2: BatchNorm normalises each feature over the batch, "
@@ -99,10 +114,10 @@ class TrainConfig:
             raise ValueError(
                 f"time_budget must be a positive number of seconds, got {self.time_budget!r}."
             )
-        for option in dataclasses.fields(self):  # design, precision: the CLI's choices
+        for option in dataclasses.fields(self):  # design, loss, precision: the CLI's choices
             choices, value = option.metadata.get("choices"), getattr(self, option.name)
             if choices is not None and value not in choices:
-                raise ValueError(f"{option.name} must be one of {choices}, got {value!r}.")
+                raise ValueError(f"{option.name} must be one of {tuple(choices)}, got {value!r}.")
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -110,5 +125,5 @@ class TrainConfig:
 
 #: The recipe of PyTorch-GAN's gan.py (eriklindernoren/PyTorch-GAN): batch 64, lr 2e-4 and Adam betas
 #: (0.5, 0.999) as in the DCGAN paper (which used batch 128), no weight average. Notebooks 04 and 05
-#: teach with it; the shipped mlp and mlp_bn generators were trained with it.
+#: teach with it.
 CLASSIC = {"batch_size": 64, "lr": 2e-4, "beta1": 0.5, "beta2": 0.999, "ema_decay": 0.0}

@@ -1,4 +1,4 @@
-"""Every design by name: build its two players, rebuild a generator from a checkpoint (notebooks 05-09).
+"""Every design by name: build its two players, rebuild either from its config (notebooks 05-09).
 
 "mlp", "mlp_bn", "block"  fully connected (gan_utils.models, notebooks 02-05)
 "dcgan"                   convolutional (gan_utils.dcgan, notebook 08)
@@ -15,7 +15,7 @@ from gan_utils import models
 from gan_utils.conditional import ConditionalDiscriminator, ConditionalGenerator
 from gan_utils.dcgan import DCGANDiscriminator, DCGANGenerator
 
-DESIGNS: tuple[str, ...] = (*models.DESIGNS, "dcgan", "cgan")
+DESIGNS: tuple[str, ...] = (*models.MLP_DESIGNS, "dcgan", "cgan")
 
 
 def check_design(design: str) -> None:
@@ -34,7 +34,7 @@ def build_players(design: str, latent_dim: int = 100) -> tuple[nn.Module, nn.Mod
 
 
 def generator_from_config(config: dict[str, Any]) -> nn.Module:
-    """The (untrained) generator a checkpoint's `generator_config` describes."""
+    """The (untrained) generator a checkpoint's `generator_config` (its `G.config`) describes."""
     design = config["design"]
     check_design(design)
     if design == "dcgan":
@@ -48,4 +48,24 @@ def generator_from_config(config: dict[str, Any]) -> nn.Module:
         hidden=tuple(config["hidden"]),
         image_shape=tuple(config["image_shape"]),
         design=design,
+    )
+
+
+def discriminator_from_config(config: dict[str, Any]) -> nn.Module:
+    """The (untrained) discriminator a checkpoint's `discriminator_config` (its `D.config`) describes."""
+    design = config["design"]
+    check_design(design)
+    if design == "dcgan":
+        return DCGANDiscriminator(
+            tuple(config["channels"]), init=False, spectral=config["spectral"]
+        )
+    if design == "cgan":
+        return ConditionalDiscriminator(
+            tuple(config["hidden"]), config["n_classes"], config["conditioning"]
+        )
+    return models.Discriminator(
+        hidden=tuple(config["hidden"]),
+        image_shape=tuple(config["image_shape"]),
+        design=design,
+        output=config["output"],
     )

@@ -21,7 +21,7 @@ import torch
 from torch import nn
 
 Design = Literal["mlp", "mlp_bn", "block"]
-DESIGNS: tuple[str, ...] = ("mlp", "mlp_bn", "block")
+MLP_DESIGNS: tuple[str, ...] = ("mlp", "mlp_bn", "block")
 
 #: Hidden widths used when `hidden` is not given, per design.
 GENERATOR_HIDDEN = {
@@ -35,8 +35,8 @@ LEAKY_SLOPE = 0.2
 
 
 def _check_design(design: str) -> None:
-    if design not in DESIGNS:
-        raise ValueError(f"design must be one of {DESIGNS}, got {design!r}.")
+    if design not in MLP_DESIGNS:
+        raise ValueError(f"design must be one of {MLP_DESIGNS}, got {design!r}.")
 
 
 def block(in_features: int, out_features: int, normalize: bool = True) -> nn.Sequential:

@@ -13,8 +13,8 @@ import matplotlib.pyplot as plt
 import torch
 from torchvision.utils import make_grid, save_image
 
-from gan_utils.checkpoints import atomic_write
 from gan_utils.data import check_images
+from gan_utils.files import atomic_write
 
 
 def _as_batch(images: torch.Tensor) -> torch.Tensor:

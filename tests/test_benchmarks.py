@@ -10,7 +10,9 @@ import pytest
 import torch
 from torch.utils._python_dispatch import TorchDispatchMode
 
-from gan_utils.training import TrainConfig, build_gan, train_step
+from gan_utils.config import TrainConfig
+from gan_utils.gan import build_gan
+from gan_utils.steps import train_step
 
 BENCH = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_training.py"
 

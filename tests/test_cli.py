@@ -9,10 +9,9 @@ import pytest
 import torch
 from PIL import Image
 
-from gan_utils.checkpoints import CheckpointError, save_generator
+from gan_utils.checkpoints import SHIPPED_GENERATOR, CheckpointError, save_generator
 from gan_utils.cli import main
 from gan_utils.models import Generator
-from gan_utils.shipped import SHIPPED_GENERATOR
 
 
 @pytest.fixture(scope="module")
@@ -106,7 +105,7 @@ def test_checkpoints_folder_override(tmp_path, monkeypatch):
     """GAN_CHECKPOINTS_DIR points at a folder of shipped files; a missing file is a clear error."""
     import shutil
 
-    from gan_utils.shipped import CHECKPOINTS_ENV, shipped_file
+    from gan_utils.checkpoints import CHECKPOINTS_ENV, shipped_file
 
     installed = shipped_file(SHIPPED_GENERATOR)
     assert installed.parent.name == "weights" and installed.parent.parent.name == "gan_utils"
@@ -118,7 +117,7 @@ def test_checkpoints_folder_override(tmp_path, monkeypatch):
 
 
 def test_a_shipped_file_missing_from_the_installation_says_what_to_do(monkeypatch):
-    import gan_utils.shipped as ckpt
+    import gan_utils.checkpoints as ckpt
 
     monkeypatch.delenv(ckpt.CHECKPOINTS_ENV, raising=False)
     with pytest.raises(CheckpointError) as info:
@@ -134,7 +133,7 @@ def test_every_train_config_field_has_a_flag_with_its_default():
     import dataclasses
 
     from gan_utils.cli import add_config_flags
-    from gan_utils.training import TrainConfig
+    from gan_utils.config import TrainConfig
 
     parser = argparse.ArgumentParser()
     add_config_flags(parser)

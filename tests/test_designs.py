@@ -6,14 +6,16 @@ from __future__ import annotations
 import pytest
 import torch
 
-from gan_utils.checkpoints import load_generator, save_generator
+from gan_utils.checkpoints import load_generator, resume_gan, save_generator
 from gan_utils.conditional import ConditionalDiscriminator, ConditionalGenerator
+from gan_utils.config import TrainConfig
 from gan_utils.data import InMemoryLoader, mnist_tensors
 from gan_utils.dcgan import INIT_STD, DCGANDiscriminator, DCGANGenerator
 from gan_utils.designs import DESIGNS, build_players
+from gan_utils.gan import build_gan, fixed_samples
 from gan_utils.models import count_parameters, generate_images, is_conditional
-from gan_utils.resume import resume_gan
-from gan_utils.training import TrainConfig, build_gan, fixed_samples, train, train_step
+from gan_utils.steps import train_step
+from gan_utils.training import train
 
 
 @pytest.fixture(scope="module")

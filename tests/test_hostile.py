@@ -22,9 +22,9 @@ import torch
 from gan_utils import evaluation as ev
 from gan_utils.checkpoints import load_checkpoint, save_generator
 from gan_utils.cli import main
+from gan_utils.config import TrainConfig
 from gan_utils.data import MNIST_MD5, MNISTNotFoundError, mnist_tensors, prepare_mnist
 from gan_utils.models import Generator
-from gan_utils.training import TrainConfig
 
 SMALL = ["--limit", "256", "--batch-size", "32", "--n-fixed", "16", "--device", "cpu"]
 

@@ -12,7 +12,7 @@ from PIL import Image
 
 import gan_utils.lab as lab_module
 import gan_utils.lab.game as game_module
-from gan_utils import training
+from gan_utils import steps
 from gan_utils.lab import (
     DATASETS,
     PRESETS,
@@ -25,7 +25,7 @@ from gan_utils.lab import (
     ring_modes,
     sample_data,
 )
-from gan_utils.losses import generator_loss, saturating_generator_loss
+from gan_utils.losses import LOSSES, GANLoss, generator_loss
 
 
 def weights(model: torch.nn.Module) -> list[torch.Tensor]:
@@ -89,7 +89,7 @@ def test_bad_input_gets_a_clear_error(call, message):
 
 def test_one_step_trains_both_players_through_the_shared_step(monkeypatch):
     calls = []
-    d_step, g_step = training.discriminator_step, training.generator_step
+    d_step, g_step = steps.discriminator_step, steps.generator_step
 
     def spy_d(*args, **kwargs):
         calls.append("D")
@@ -105,7 +105,7 @@ def test_one_step_trains_both_players_through_the_shared_step(monkeypatch):
     lab = Lab(d_steps=3, loss="saturating")
     g_before, d_before = weights(lab.G), weights(lab.D)
     lab.step()
-    assert calls == ["D", "D", "D", ("G", saturating_generator_loss)]
+    assert calls == ["D", "D", "D", ("G", LOSSES["saturating"])]
     assert changed(g_before, lab.G) and changed(d_before, lab.D)
     assert (lab.steps, lab.d_updates, lab.g_updates) == (1, 3, 1)
     assert len(lab.history["loss_d"]) == 4  # one row per update
@@ -120,24 +120,6 @@ def test_a_d_step_moves_only_d_and_a_g_step_only_g():
     lab.g_step()
     assert changed(g_before, lab.G) and not changed(d_before, lab.D)
     assert (lab.steps, lab.d_updates, lab.g_updates) == (0, 1, 1)  # no whole step yet
-
-
-def test_the_lab_gives_the_same_numbers_as_the_shared_step_by_hand():
-    config = LabConfig(seed=5)
-    lab = Lab(config)
-    lab.step()
-    # The same update written with the package's step directly, from the same seeds.
-    torch.manual_seed(config.seed)
-    G, D = lab_module.make_generator(2, 64), lab_module.make_discriminator(64)
-    opt_g = torch.optim.Adam(G.parameters(), lr=config.lr_g, betas=(0.5, 0.999))
-    opt_d = torch.optim.Adam(D.parameters(), lr=config.lr_d, betas=(0.5, 0.999))
-    rng = torch.Generator().manual_seed(config.seed + 1)
-    real = sample_data("ring", config.batch_size, rng)
-    fake = G(torch.randn(config.batch_size, 2, generator=rng))
-    training.discriminator_step(D, opt_d, real, fake)
-    training.generator_step(D, opt_g, G(torch.randn(config.batch_size, 2, generator=rng)))
-    assert all(torch.equal(a, b) for a, b in zip(G.parameters(), lab.G.parameters(), strict=True))
-    assert all(torch.equal(a, b) for a, b in zip(D.parameters(), lab.D.parameters(), strict=True))
 
 
 def test_same_seed_same_run_and_reset_starts_again():
@@ -161,11 +143,23 @@ def test_set_changes_learning_rates_live_and_noise_size_starts_afresh():
     assert lab.steps == 0 and lab.G[0].in_features == 5 and lab.fakes().shape == (256, 2)
 
 
-def test_losses_are_the_package_losses():
-    assert lab_module.LOSSES == {
-        "non-saturating": generator_loss,
-        "saturating": saturating_generator_loss,
-    }
+def test_a_loss_added_to_the_package_plays_in_the_lab(monkeypatch):
+    """The lab takes its objective from gan_utils.losses.LOSSES: one new entry, no lab change."""
+    least_squares = GANLoss(
+        "least-squares",
+        d_loss=lambda real, fake: ((real - 1) ** 2).mean() / 2 + (fake**2).mean() / 2,
+        g_loss=lambda fake: ((fake - 1) ** 2).mean() / 2,
+        probability=False,
+    )
+    monkeypatch.setitem(LOSSES, "least-squares", least_squares)
+    lab = Lab(loss="least-squares", seed=3)
+    g_before = weights(lab.G)
+    lab.run(20)
+    assert changed(g_before, lab.G) and (lab.d_updates, lab.g_updates) == (20, 20)
+    fake = lab.fakes().detach().requires_grad_(True)
+    _, push = lab.push()
+    ((lab.D(fake) - 1) ** 2).mean().div(2).backward()
+    assert torch.allclose(push, -fake.grad * len(fake))  # G's push follows the new loss
 
 
 def test_push_is_minus_the_generator_losss_gradient():
@@ -175,7 +169,15 @@ def test_push_is_minus_the_generator_losss_gradient():
     x = fake.clone().requires_grad_(True)
     generator_loss(lab.D(x)).backward()
     assert torch.allclose(push, -x.grad * len(x))
-    assert lab.D[0].weight.grad is None or lab.D[0].weight.grad.abs().sum() >= 0  # D untouched
+    assert push.abs().sum() > 0
+    grads_before = [p.grad.clone() for p in lab.D.parameters()]  # from the last update
+    weights_before = weights(lab.D)
+    lab.push()
+    # push() asks for the gradient with respect to the points only: D's weights and grads untouched
+    assert all(
+        torch.equal(p.grad, g) for p, g in zip(lab.D.parameters(), grads_before, strict=True)
+    )
+    assert not changed(weights_before, lab.D)
     assert all(p.requires_grad for p in lab.D.parameters())
 
 

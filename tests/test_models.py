@@ -7,7 +7,7 @@ import torch
 from torch import nn
 
 from gan_utils.models import (
-    DESIGNS,
+    MLP_DESIGNS,
     Discriminator,
     Generator,
     block,
@@ -27,7 +27,7 @@ def batchnorm(n: int) -> int:
     return 2 * n
 
 
-@pytest.mark.parametrize("design", DESIGNS)
+@pytest.mark.parametrize("design", MLP_DESIGNS)
 def test_generator_shape_and_range(design):
     g = Generator(design=design)
     z = make_noise(16, 100, generator=torch.Generator().manual_seed(0))
@@ -38,7 +38,7 @@ def test_generator_shape_and_range(design):
         assert images.min() >= -1 and images.max() <= 1
 
 
-@pytest.mark.parametrize("design", DESIGNS)
+@pytest.mark.parametrize("design", MLP_DESIGNS)
 def test_discriminator_returns_one_logit_per_image(design):
     d = Discriminator(design=design)
     x = torch.rand(8, 1, 28, 28) * 2 - 1
@@ -130,7 +130,7 @@ def test_unknown_design_and_output_are_rejected():
         Discriminator(output="prob")
 
 
-@pytest.mark.parametrize("design", DESIGNS)
+@pytest.mark.parametrize("design", MLP_DESIGNS)
 def test_seeding_gives_identical_weights_and_outputs(design):
     def build():
         set_seed(123)
@@ -156,7 +156,7 @@ def test_make_noise_shape_and_validation():
         make_noise(0)
 
 
-@pytest.mark.parametrize("design", DESIGNS)
+@pytest.mark.parametrize("design", MLP_DESIGNS)
 def test_custom_latent_hidden_and_image_shape(design):
     g = Generator(latent_dim=16, hidden=(32, 64), image_shape=(3, 8, 8), design=design)
     d = Discriminator(hidden=(20,), image_shape=(3, 8, 8), design=design)

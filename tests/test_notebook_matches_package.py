@@ -136,8 +136,9 @@ def test_notebook_train_step_matches_package(design):
     """Notebook 05's written-out step and gan_utils.training.train_step: same losses, same new weights."""
     import copy
 
-    from gan_utils.config import CLASSIC
-    from gan_utils.training import TrainConfig, build_gan, train_step
+    from gan_utils.config import CLASSIC, TrainConfig
+    from gan_utils.gan import build_gan
+    from gan_utils.steps import train_step
 
     gan = build_gan(TrainConfig(**CLASSIC, design=design, seed=0, device="cpu"))  # notebook 05's
     G, D = copy.deepcopy(gan.G), copy.deepcopy(gan.D)

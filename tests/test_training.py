@@ -7,17 +7,19 @@ import pickle
 import pytest
 import torch
 
-from gan_utils.checkpoints import CheckpointError, load_checkpoint, load_generator, save_checkpoint
-from gan_utils.data import mnist_tensors
-from gan_utils.plotting import make_gif
-from gan_utils.resume import resume_gan
-from gan_utils.training import (
-    HISTORY_KEYS,
-    TrainConfig,
-    TrainingDiverged,
-    build_gan,
-    train,
+from gan_utils.checkpoints import (
+    CheckpointError,
+    load_checkpoint,
+    load_generator,
+    resume_gan,
+    save_checkpoint,
 )
+from gan_utils.config import TrainConfig
+from gan_utils.data import mnist_tensors
+from gan_utils.gan import HISTORY_KEYS, build_gan
+from gan_utils.guard import TrainingDiverged
+from gan_utils.plotting import make_gif
+from gan_utils.training import train
 
 
 class Arbitrary:
@@ -248,16 +250,17 @@ def test_training_imports_nothing_from_evaluation():
         assert not {m for m in imported if m.startswith("gan_utils.evaluation")}, name
 
 
-def test_resume_ignores_options_of_older_runs(images, tmp_path):
-    """Runs saved before the metric became a callback stored eval_every and eval_samples."""
+def test_resume_refuses_options_it_does_not_know(images, tmp_path):
+    """A checkpoint whose config this gan_utils cannot build is refused with a clear error."""
     gan = build_gan(small_config(epochs=1))
     train(gan, images=images, out_dir=tmp_path, progress=False)
     state = load_checkpoint(tmp_path / "checkpoint.pt")
-    state["config"] |= {"eval_every": 1, "eval_samples": 2000}
+    state["config"] |= {"eval_every": 1}
     save_checkpoint(
-        {k: v for k, v in state.items() if not k.startswith("format")}, tmp_path / "old.pt"
+        {k: v for k, v in state.items() if not k.startswith("format")}, tmp_path / "other.pt"
     )
-    assert resume_gan(tmp_path / "old.pt").epoch == 1
+    with pytest.raises(CheckpointError, match="eval_every"):
+        resume_gan(tmp_path / "other.pt")
 
 
 def test_ema_warms_up_and_averages():
@@ -284,7 +287,10 @@ def test_time_budget_ends_on_a_finished_step_and_saves(images, tmp_path):
     start = time.perf_counter()
     train(gan, images=images, out_dir=tmp_path, progress=False)
     took = time.perf_counter() - start
-    assert 1.5 <= took < 1.5 + 5  # the budget, plus at most one epoch's sample grid and checkpoint
+    # At least the budget; the upper bound is generous (one epoch's grid and checkpoint take well under
+    # a second, but a loaded CI machine can be many times slower): a run that ignored the budget
+    # would train 10,000 epochs.
+    assert 1.5 <= took < 1.5 + 60
     saved = load_checkpoint(tmp_path / "checkpoint.pt")
     assert saved["epoch"] == gan.epoch < 10_000 and saved["history"]["steps"][-1] >= 1
     assert len(list((tmp_path / "samples").glob("*.png"))) == gan.epoch

@@ -47,6 +47,7 @@ from gan_utils.evaluation.frechet import (
     stats_from_features,
 )
 from gan_utils.evaluation.memorisation import COPY_DISTANCE, COPY_QUANTILE, nearest_neighbours
+from gan_utils.gan import drawing_generator
 from gan_utils.models import generate_images
 
 #: Sample size of the headline score. The FD estimate is biased upwards at small n, so scores are
@@ -129,7 +130,7 @@ class MetricCallback:
     def __call__(self, gan: Any, samples: torch.Tensor | None = None) -> None:
         if gan.epoch % self.every:
             return
-        G = gan.ema.generator() if getattr(gan, "ema", None) is not None else gan.G  # as shipped
+        G = drawing_generator(gan)  # the EMA when the run keeps one, as shipped
         scores = evaluate_generator(G, n=self.n, seed=0, device=gan.device)
         best = min(gan.history.get("eval_fd", [math.inf]))
         for key in ("fd", "digits_covered", "kl_to_uniform", "seconds"):

@@ -12,9 +12,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from gan_utils.checkpoints import CheckpointError, load_checkpoint
+from gan_utils.checkpoints import CheckpointError, load_checkpoint, shipped_file
 from gan_utils.data import IMAGE_SHAPE, check_images
-from gan_utils.shipped import shipped_file
 
 #: The classifier that ships with the package, in gan_utils/weights/ (scripts/train_classifier.py).
 CLASSIFIER_FILE = "mnist_classifier.pt"

@@ -5,8 +5,8 @@ One module per idea; every name below is re-exported here, so `from gan_utils.la
 - `data`: the 2-D data (a ring of 8 Gaussians, two moons, a spiral, one Gaussian; `sample_data`),
   the plane the view shows (`EXTENT`), and the ring modes a set of points covers (`modes_covered`).
 - `game`: a small MLP generator and discriminator, and `Lab`, which trains them with the package's
-  own step: every update is `gan_utils.training.discriminator_step` or `generator_step`, with the
-  losses of `gan_utils.losses`. Also the presets (`PRESETS`, `run_preset`) and `measure`.
+  own step: every update is `gan_utils.steps.discriminator_step` or `generator_step`, with a
+  loss of `gan_utils.losses.LOSSES`. Also the presets (`PRESETS`, `run_preset`) and `measure`.
 - `render`: `render_png` draws the state as one PNG (PIL and numpy, no matplotlib:
   `benchmarks/bench_lab.py` measured it against matplotlib).
 - `widget`: `LabWidget` shows it in a `widgets.Image` updated in place, like the explorer of
@@ -30,7 +30,6 @@ from gan_utils.lab.data import (
     sample_data,
 )
 from gan_utils.lab.game import (
-    LOSSES,
     PRESETS,
     Lab,
     LabConfig,
@@ -50,7 +49,6 @@ __all__ = [
     "CUSTOM",
     "DATASETS",
     "EXTENT",
-    "LOSSES",
     "PLANE",
     "PRESETS",
     "RING_RADIUS",

@@ -2,15 +2,14 @@
 
 A small MLP generator and discriminator (`make_generator`, `make_discriminator`), `LabConfig`, and
 `Lab`, which trains them one update at a time with the package's own step: every update is
-`gan_utils.training.discriminator_step` or `generator_step`, with the losses of `gan_utils.losses`
-(`LOSSES`). `PRESETS` are settings worth watching; `measure` reports what their texts talk about.
+`gan_utils.steps.discriminator_step` or `generator_step`, with a loss of `gan_utils.losses.LOSSES`. `PRESETS` are settings worth watching; `measure` reports what their texts talk about.
 `Lab` looks the two steps up in this module, so a test that replaces them patches them here.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
@@ -19,13 +18,8 @@ import torch
 from torch import nn
 
 from gan_utils.lab.data import DATASETS, EXTENT, modes_covered, sample_data
-from gan_utils.losses import generator_loss, saturating_generator_loss
-from gan_utils.training import discriminator_step, generator_step
-
-LOSSES: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
-    "non-saturating": generator_loss,
-    "saturating": saturating_generator_loss,
-}
+from gan_utils.losses import LOSSES, GANLoss
+from gan_utils.steps import discriminator_step, generator_step
 
 
 # -------------------------------------------------------------------------------------- models
@@ -71,7 +65,7 @@ class LabConfig:
     lr_g: float = 1e-3
     d_steps: int = 1  # D updates per G update
     noise_dim: int = 2  # size of the generator's noise z
-    loss: str = "non-saturating"  # the generator's loss, a key of LOSSES
+    loss: str = "non-saturating"  # the objective, a key of gan_utils.losses.LOSSES
     batch_size: int = 256
     hidden: int = 64
     seed: int = 0
@@ -138,6 +132,10 @@ class Lab:
             )
         self.config = new
 
+    @property
+    def loss(self) -> GANLoss:
+        return LOSSES[self.config.loss]
+
     def noise(self, n: int | None = None) -> torch.Tensor:
         return torch.randn(n or self.config.batch_size, self.config.noise_dim, generator=self.rng)
 
@@ -151,19 +149,20 @@ class Lab:
         real = sample_data(self.config.dataset, self.config.batch_size, self.rng)  # (B, 2)
         with torch.no_grad():  # D's step detaches the fakes anyway: skip G's graph
             fake = self.G(self.noise())  # (B, noise_dim) -> (B, 2)
-        loss_d, real_logits, fake_logits = discriminator_step(self.D, self.opt_d, real, fake)
+        loss_d, real_out, fake_out = discriminator_step(
+            self.D, self.opt_d, real, fake, loss=self.loss
+        )
         self.d_updates += 1
+        judge = self.loss.judge  # mean probability of "real" (or mean score, for a critic)
         self._record(
-            loss_d=loss_d.item(),
-            d_real=torch.sigmoid(real_logits).mean().item(),
-            d_fake=torch.sigmoid(fake_logits).mean().item(),
+            loss_d=loss_d.item(), d_real=judge(real_out).item(), d_fake=judge(fake_out).item()
         )
         return self._last["loss_d"]
 
     def g_step(self) -> float:
         """One generator update against the current D, with the configured loss; returns loss_g."""
         fake = self.G(self.noise())  # (B, noise_dim) -> (B, 2), attached to G
-        loss_g = generator_step(self.D, self.opt_g, fake, loss=LOSSES[self.config.loss])
+        loss_g = generator_step(self.D, self.opt_g, fake, loss=self.loss)
         self.g_updates += 1
         self._record(loss_g=loss_g.item())
         return self._last["loss_g"]
@@ -197,15 +196,17 @@ class Lab:
         """The fixed fakes (256, 2) and the way G's loss pushes each: minus its gradient with respect
         to that point (256, 2), per point (the batch mean's gradient times the batch size)."""
         fake = self.fakes().requires_grad_(True)
-        (grad,) = torch.autograd.grad(LOSSES[self.config.loss](self.D(fake)), fake)
+        (grad,) = torch.autograd.grad(self.loss.g_loss(self.D(fake)), fake)
         return fake.detach(), -grad * len(fake)
 
     @torch.no_grad()
     def d_map(self, size: int = 64) -> torch.Tensor:
-        """D(x), the probability of "real", on a size x size grid over the view; row 0 is the top."""
+        """D(x) on a size x size grid over the view, row 0 at the top: the probability of "real"
+        (a critic's raw score for a loss whose outputs are not probabilities)."""
         axis = torch.linspace(-EXTENT, EXTENT, size)
         y, x = torch.meshgrid(axis.flip(0), axis, indexing="ij")
-        return torch.sigmoid(self.D(torch.stack([x, y], dim=-1).reshape(-1, 2))).reshape(size, size)
+        out = self.D(torch.stack([x, y], dim=-1).reshape(-1, 2)).reshape(size, size)
+        return torch.sigmoid(out) if self.loss.probability else out
 
 
 # -------------------------------------------------------------------------------------- presets

@@ -12,8 +12,9 @@ from collections.abc import Callable
 import ipywidgets as widgets
 
 from gan_utils.lab.data import DATASETS
-from gan_utils.lab.game import LOSSES, PRESETS, Lab
+from gan_utils.lab.game import PRESETS, Lab
 from gan_utils.lab.render import render_png
+from gan_utils.losses import LOSSES
 
 CUSTOM = "(your own settings)"
 
