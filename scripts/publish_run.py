@@ -1,8 +1,12 @@
 """Publish a finished `python -m gan_utils train` run: store its generator in gan_utils/weights/ (weights in
-float16, see results/float16.md) and its pictures
-to images/ under one name, and draw a fresh sample grid with the CLI's sampler.
+float16, see experiments/float16) and its pictures to images/ under one name, and draw a fresh sample grid
+with the CLI's sampler.
 
     python scripts/publish_run.py runs/shipped_block block --epochs 1 5 30
+
+It writes images/progress_NAME.gif, losses_NAME.png, NAME_epoch_EEE.png for each --epochs and
+samples_NAME.png. Show each in README.md, a notebook or gan_utils/weights/README.md, or delete it:
+tests/test_assets.py fails on an image that nothing references.
 """
 
 from __future__ import annotations
@@ -40,7 +44,7 @@ def main() -> None:
         G,
         ckpts / f"generator_{args.name}.pt",
         half=True,
-        **{**meta, "stored_as": "float16 (results/float16.md)"},
+        **{**meta, "stored_as": "float16 (experiments/float16)"},
     )
     shutil.copyfile(run / "progress.gif", images / f"progress_{args.name}.gif")
     shutil.copyfile(run / "losses.png", images / f"losses_{args.name}.png")

@@ -3,10 +3,11 @@
 Trains the mlp design and variants that each change ONE thing, with the same settings and number of
 steps, and scores each with the project's metric (notebook 07) every few epochs.
 
-    python scripts/seed_design_ablation.py                       # all variants, 12 epochs each
-    python scripts/seed_design_ablation.py --variants mlp d_leaky --epochs 6
+    python experiments/seed_design_ablation/run.py               # all variants, 12 epochs each
+    python experiments/seed_design_ablation/run.py --variants mlp d_leaky --epochs 6
 
-Prints one line per evaluation and appends them as JSON lines to results/seed_design_ablation.jsonl.
+Prints one line per evaluation and appends them as JSON lines to results.jsonl beside this script.
+What was found: README.md beside this script.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from gan_utils.evaluation import evaluate_generator
 from gan_utils.models import LEAKY_SLOPE
 from gan_utils.training import TrainConfig, build_gan, train
 
-ROOT = Path(__file__).resolve().parents[1]
+HERE = Path(__file__).resolve().parent
 
 
 def _leaky(model: nn.Module) -> None:
@@ -55,7 +56,7 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=12)
     parser.add_argument("--eval-every", type=int, default=2)
     parser.add_argument("--n", type=int, default=2000, help="samples per evaluation")
-    parser.add_argument("--out", default=str(ROOT / "results" / "seed_design_ablation.jsonl"))
+    parser.add_argument("--out", default=str(HERE / "results.jsonl"))
     args = parser.parse_args()
 
     images, _ = mnist_tensors(train=True)

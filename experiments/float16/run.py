@@ -1,17 +1,19 @@
-"""Does storing the shipped generators in float16 change what they draw? Measured, not assumed.
+"""Does storing a generator in float16 change what it draws? Measured, not assumed.
 
-For each generator in gan_utils/weights/, the weights are rounded to float16 and loaded back into the same
-float32 model; both versions are scored with the project's metric (n = 10,000, seed 0) and their samples
-from the same noise are compared pixel by pixel. results/float16.md was measured on the float32 files as
-trained (commit c9f45bb), before the shipped files were converted; on float16 files both columns agree.
+For each generator file given (default: the shipped ones in gan_utils/weights/), the weights are rounded
+to float16 and loaded back into the same float32 model; both versions are scored with the project's
+metric (n = 10,000, seed 0) and their samples from the same noise are compared pixel by pixel. Prints
+the table and writes results.md beside this script. The shipped files hold float16 weights already, so
+with no arguments both columns agree; give it float32 files, e.g. from git history:
 
-    python scripts/float16_check.py [GENERATOR.pt ...]   # prints the table, writes results/float16.md
+    git show c9f45bb:checkpoints/generator_block.pt > /tmp/generator_block.pt
+    python experiments/float16/run.py /tmp/generator_block.pt [GENERATOR.pt ...]
 """
 
 from __future__ import annotations
 
+import argparse
 import io
-import sys
 from pathlib import Path
 
 import torch
@@ -19,7 +21,8 @@ import torch
 from gan_utils.checkpoints import load_generator
 from gan_utils.evaluation import evaluate_generator
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
 N = 10_000
 
 
@@ -30,13 +33,17 @@ def stored_size(state: dict) -> int:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "generators", nargs="*", type=Path, help="generator files (default: the shipped ones)"
+    )
+    args = parser.parse_args()
     rows = [
         "| generator | file, float32 | file, float16 | FD float32 | FD float16 | digits 32 / 16 "
         "| largest pixel change |",
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
-    paths = [Path(p) for p in sys.argv[1:]]  # float32 generator files, e.g. from git history
-    paths = paths or sorted((ROOT / "gan_utils" / "weights").glob("generator_*.pt"))
+    paths = args.generators or sorted((ROOT / "gan_utils" / "weights").glob("generator_*.pt"))
     for path in paths:
         G32 = load_generator(path)  # shipped files hold float16 already: then both rows agree
         state32 = {
@@ -60,9 +67,9 @@ def main() -> None:
     text = "\n".join(rows) + (
         f"\n\nFD at n = {N:,} (seed 0), as in results/models.md. Pixel change: largest absolute difference "
         "between the float32 and float16-stored generator on 1,000 noise vectors, images in [-1, 1]. "
-        "Written by `python scripts/float16_check.py`.\n"
+        "Written by `python experiments/float16/run.py`.\n"
     )
-    (ROOT / "results" / "float16.md").write_text(text)
+    (HERE / "results.md").write_text(text)
     print(text)
 
 

@@ -1,14 +1,12 @@
 """Which training recipe gets to good digits fastest? Each variant trains the block GAN for the same
 wall-clock budget on all of MNIST; then the raw and the EMA generator are scored with the project's
-metric (n = 2,000, seed 0). One JSON line per variant goes to results/recipe_sweep.jsonl.
+metric (n = 2,000, seed 0). One JSON line per variant is appended to results.jsonl beside this script.
 
-    python scripts/recipe_sweep.py --budget 60 [--variants base lr5e-4_ema995 ...]
+    python experiments/recipe_sweep/run.py --budget 60 [--variants base lr5e-4_ema995 ...]
 
-For the EMA generator it also measures the BatchNorm question: "fd_ema" is the EMA as the package
-draws it, "fd_ema_recomputed_bn" the EMA with statistics recomputed here from 50 noise batches. In the
-first eight rows of results/recipe_sweep.jsonl the package still copied the raw generator's running
-statistics into the EMA, which scored worse than the raw weights; since then `EMA.generator()`
-recomputes them (from 20 batches), so in later rows the two EMA columns nearly agree.
+For the EMA generator it scores two versions: "fd_ema" is the EMA as the package draws it,
+"fd_ema_recomputed_bn" the EMA with BatchNorm statistics recomputed here from 50 noise batches.
+What was found: README.md beside this script.
 """
 
 from __future__ import annotations
@@ -27,7 +25,7 @@ from gan_utils.ema import recompute_batchnorm
 from gan_utils.evaluation import evaluate_generator
 from gan_utils.training import TrainConfig, build_gan, train
 
-ROOT = Path(__file__).resolve().parents[1]
+HERE = Path(__file__).resolve().parent
 VARIANTS = {
     "base": {},
     "lr5e-4": {"lr": 5e-4},
@@ -50,7 +48,7 @@ def main() -> None:
     )
     parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
     parser.add_argument("--n", type=int, default=2000)
-    parser.add_argument("--out", default=str(ROOT / "results" / "recipe_sweep.jsonl"))
+    parser.add_argument("--out", default=str(HERE / "results.jsonl"))
     args = parser.parse_args()
     images, _ = mnist_tensors(train=True)
     for name in args.variants:

@@ -1,10 +1,10 @@
 """How should the conditional discriminator see the label? Trains the "cgan" design twice with the
 same settings, seed and number of steps, once with each way (gan_utils.conditional), then scores both
 EMA generators: FD and digits covered (n = 2,000, the digits 0-9 in turn) and per-digit accuracy (the
-share of images asked for K that the classifier reads as K). One JSON line per way goes to
-results/cgan_conditioning.jsonl; notebook 09 quotes them.
+share of images asked for K that the classifier reads as K). One JSON line per way is appended to
+results.jsonl beside this script; what was found is in README.md beside it.
 
-    python scripts/cgan_conditioning.py --epochs 2
+    python experiments/cgan_conditioning/run.py --epochs 2
 """
 
 from __future__ import annotations
@@ -22,14 +22,14 @@ from gan_utils.data import mnist_tensors
 from gan_utils.evaluation import evaluate_generator, per_digit_accuracy
 from gan_utils.training import TrainConfig, build_gan, drawing_generator, make_optimizer, train
 
-ROOT = Path(__file__).resolve().parents[1]
+HERE = Path(__file__).resolve().parent
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--out", type=Path, default=ROOT / "results" / "cgan_conditioning.jsonl")
+    parser.add_argument("--out", type=Path, default=HERE / "results.jsonl")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     images, labels = mnist_tensors(train=True)

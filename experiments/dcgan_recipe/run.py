@@ -1,21 +1,10 @@
 """Which DCGAN recipe learns best? Trains the "dcgan" design with one change to the players or the
 recipe, for the same number of seconds (--seconds) or epochs (--epochs, scored after each), same seed,
-then scores the EMA generator: FD and digits covered (n = 2,000). One JSON line per variant goes to
-results/dcgan_recipe.jsonl; gan_utils/weights/README.md and notebook 08 quote them.
+then scores the EMA generator: FD and digits covered (n = 2,000). One JSON line per variant is
+appended to results.jsonl beside this script; what was found is in README.md beside it.
 
-    python scripts/dcgan_recipe.py --seconds 420 g128 g128_d_dropout g256 g256_d_dropout
-    python scripts/dcgan_recipe.py --epochs 2 g256_d_batchnorm
-
-Run on our 2-core CPUs with nothing else training (results/dcgan_recipe.jsonl). After 420 s each, the
-first shipped size (generator maps 128, 64) reached FD 51.7 in 4,212 steps with its discriminator ahead
-(D(x) 0.64 over its last epoch); twice the generator's maps (256, 128), FD 51.1 in 3,730 steps, with the
-players even (D(x) 0.58); dropout 0.3 in the discriminator slowed a step by half, FD 70.9 in 2,809 steps.
-The fourth run was stopped to free the CPU. So the wider generator became the default; but over 5 epochs
-its plain discriminator pulled ahead too (D(x) 0.57 to 0.68) and the FD stalled near 43. BatchNorm in
-the discriminator, as in the DCGAN paper, does not suit our one-pass trainer: the
-discriminator won outright within an epoch (D(x) 1.00, D(G(z)) 0.00; FD 605 and 601 after 2 epochs).
-Spectral norm on the discriminator's weights kept D(x) near 0.52 and the FD falling for 30 epochs:
-it is the package default (DCGANDiscriminator(spectral=True)), and its run is the shipped DCGAN.
+    python experiments/dcgan_recipe/run.py --seconds 420 g128 g128_d_dropout g256 g256_d_dropout
+    python experiments/dcgan_recipe/run.py --epochs 2 g256_d_batchnorm
 """
 
 from __future__ import annotations
@@ -34,13 +23,13 @@ from gan_utils.dcgan import DCGANDiscriminator, DCGANGenerator, init_dcgan_weigh
 from gan_utils.evaluation import TRAINING_N, MetricCallback, evaluate_generator
 from gan_utils.training import TrainConfig, build_gan, drawing_generator, make_optimizer, train
 
-ROOT = Path(__file__).resolve().parents[1]
+HERE = Path(__file__).resolve().parent
 
 #: variant name -> (generator channels, discriminator change, TrainConfig changes)
 VARIANTS = {
-    "g128": ((128, 64), None, {}),  # the first size we shipped
+    "g128": ((128, 64), None, {}),
     "g128_d_dropout": ((128, 64), "dropout", {}),
-    "g256": ((256, 128), None, {}),  # the default since this comparison
+    "g256": ((256, 128), None, {}),  # the package default (DCGANGenerator)
     "g256_d_dropout": ((256, 128), "dropout", {}),
     "g256_d_batchnorm": ((256, 128), "batchnorm", {}),
     "g256_d_spectral_norm": ((256, 128), "spectral_norm", {}),
@@ -48,11 +37,11 @@ VARIANTS = {
 
 
 def discriminator(change: str | None) -> DCGANDiscriminator:
-    """The DCGAN discriminator without spectral norm (as first shipped), with one change:
+    """The DCGAN discriminator without spectral norm, with one change:
 
     dropout: Dropout(0.3) after each LeakyReLU (as in the TensorFlow DCGAN tutorial);
     batchnorm: BatchNorm2d after the second convolution (as in the DCGAN paper);
-    spectral_norm: each weight divided by its largest singular value (the package default since).
+    spectral_norm: each weight divided by its largest singular value (the package default).
     """
     if change not in (None, "dropout", "batchnorm", "spectral_norm"):
         raise ValueError(f"unknown discriminator change {change!r}")
@@ -77,7 +66,7 @@ def main() -> None:
     budget.add_argument(
         "--epochs", type=int, help="train each for this many epochs, scoring after every one"
     )
-    parser.add_argument("--out", type=Path, default=ROOT / "results" / "dcgan_recipe.jsonl")
+    parser.add_argument("--out", type=Path, default=HERE / "results.jsonl")
     args = parser.parse_args()
     images, _ = mnist_tensors(train=True)
     for name in args.variants:
