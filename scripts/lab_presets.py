@@ -3,10 +3,11 @@
 Each preset's text (gan_utils.lab.PRESETS) says what to look for; this script is how those sentences
 were checked. It measures every `--every` steps, prints a few of those rows and, for the second half
 of the run, the smallest and largest value of each measurement (a text may speak of the whole run,
-not only its end), then writes images/lab_<preset>.png from the last step. From the repository root:
+not only its end), then writes lab_<preset>.png from the last step into --out (default runs/lab_presets/).
+From the repository root:
 
-    .venv/bin/python scripts/lab_presets.py                  # all presets, pictures into images/
-    .venv/bin/python scripts/lab_presets.py --out /tmp/lab "mode collapse"
+    python scripts/lab_presets.py                            # all presets, pictures into runs/lab_presets/
+    python scripts/lab_presets.py --out images "mode collapse"  # the picture README.md shows
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ def slug(name: str) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("names", nargs="*", help=f"presets (default: all of {list(PRESETS)})")
-    parser.add_argument("--out", type=Path, default=ROOT / "images")
+    parser.add_argument("--out", type=Path, default=ROOT / "runs" / "lab_presets")
     parser.add_argument("--every", type=int, default=50, help="measure every this many steps")
     parser.add_argument("--show", type=int, default=6, help="rows printed per preset")
     args = parser.parse_args()
