@@ -1,4 +1,4 @@
-"""gan_utils.widgets: noise, morphs, PNG grids and the slider explorer (no browser needed)."""
+"""gan_utils.latent (noise, morphs) and gan_utils.widgets (PNG grids, the slider explorer)."""
 
 from __future__ import annotations
 
@@ -9,17 +9,14 @@ import pytest
 import torch
 from PIL import Image
 
+from gan_utils.latent import MAX_GRID, interpolate, latent_batch, seeded_noise
 from gan_utils.models import Generator
 from gan_utils.widgets import (
-    MAX_GRID,
     SAME_PLACE,
     LatentExplorer,
-    interpolate,
-    latent_batch,
     latent_explorer,
     render_grid_png,
     sample_grid,
-    seeded_noise,
 )
 
 
