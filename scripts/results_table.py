@@ -6,6 +6,7 @@ time, measured now from the files in gan_utils/weights/ (n = 10,000 samples, see
 
 from __future__ import annotations
 
+import argparse
 import platform
 from pathlib import Path
 
@@ -57,4 +58,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args()  # --help, no options
     main()

@@ -18,9 +18,11 @@ from pathlib import Path
 import torch
 
 from gan_utils.conditional import CONDITIONINGS, ConditionalDiscriminator
+from gan_utils.config import TrainConfig
 from gan_utils.data import mnist_tensors
 from gan_utils.evaluation import evaluate_generator, per_digit_accuracy
-from gan_utils.training import TrainConfig, build_gan, drawing_generator, make_optimizer, train
+from gan_utils.gan import build_gan, drawing_generator
+from gan_utils.training import train
 
 HERE = Path(__file__).resolve().parent
 
@@ -35,10 +37,9 @@ def main() -> None:
     images, labels = mnist_tensors(train=True)
     for conditioning in CONDITIONINGS:
         config = TrainConfig(design="cgan", epochs=args.epochs, device="cpu")
-        gan = build_gan(config)
         torch.manual_seed(config.seed)  # the same D weights for both ways where their shapes agree
-        gan.D = ConditionalDiscriminator(conditioning=conditioning)
-        gan.opt_d = make_optimizer(gan.D, config, gan.device)
+        D = ConditionalDiscriminator(conditioning=conditioning)
+        gan = build_gan(config, D=D)  # G: the config's design, as in every run of this study
         start = time.perf_counter()
         train(gan, images=images, labels=labels, progress=False)
         seconds = time.perf_counter() - start

@@ -18,10 +18,12 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from gan_utils.config import TrainConfig
 from gan_utils.data import mnist_tensors
 from gan_utils.dcgan import DCGANDiscriminator, DCGANGenerator, init_dcgan_weights
 from gan_utils.evaluation import TRAINING_N, MetricCallback, evaluate_generator
-from gan_utils.training import TrainConfig, build_gan, drawing_generator, make_optimizer, train
+from gan_utils.gan import build_gan, drawing_generator
+from gan_utils.training import train
 
 HERE = Path(__file__).resolve().parent
 
@@ -72,14 +74,9 @@ def main() -> None:
     for name in args.variants:
         channels, change, changes = VARIANTS[name]
         config = TrainConfig(design="dcgan", epochs=args.epochs or 1000, device="cpu", **changes)
-        gan = build_gan(config)
         torch.manual_seed(config.seed)
-        gan.G = DCGANGenerator(config.latent_dim, channels)
-        gan.D = discriminator(change)
-        gan.opt_g = make_optimizer(gan.G, config, gan.device)
-        gan.opt_d = make_optimizer(gan.D, config, gan.device)
-        if gan.ema is not None:
-            gan.ema = type(gan.ema)(gan.G, config.ema_decay)
+        G, D = DCGANGenerator(config.latent_dim, channels), discriminator(change)
+        gan = build_gan(config, G=G, D=D)  # optimisers and EMA are made for these players
         start = time.perf_counter()
         if args.epochs:  # the trainer's own metric hook scores the EMA generator after every epoch
             train(gan, images=images, progress=False, on_epoch_end=MetricCallback(n=TRAINING_N))

@@ -20,11 +20,12 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from gan_utils.config import CLASSIC
+from gan_utils.config import CLASSIC, TrainConfig
 from gan_utils.data import mnist_tensors
 from gan_utils.evaluation import evaluate_generator
+from gan_utils.gan import build_gan
 from gan_utils.models import LEAKY_SLOPE
-from gan_utils.training import TrainConfig, build_gan, train
+from gan_utils.training import train
 
 HERE = Path(__file__).resolve().parent
 
