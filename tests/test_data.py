@@ -1,4 +1,5 @@
-"""gan_utils.data on the real MNIST files (GAN_DATA_DIR) and on small folders made in tmp_path.
+"""gan_utils.data and gan_utils.mnist_files on the real MNIST files (GAN_DATA_DIR) and on small
+folders made in tmp_path.
 
 Nothing here uses the network or writes to the shared data folder.
 """
@@ -15,14 +16,12 @@ import torch
 import torchvision.datasets.mnist
 from torchvision.datasets.utils import check_integrity
 
-import gan_utils.data as data
-from gan_utils.data import (
+import gan_utils.mnist_files as mnist_files
+from gan_utils.data import InMemoryLoader, load_mnist, mnist_tensors
+from gan_utils.mnist_files import (
     DATA_ENV,
     MNIST_MD5,
-    InMemoryLoader,
     MNISTNotFoundError,
-    load_mnist,
-    mnist_tensors,
     prepare_mnist,
     resolve_data_dir,
 )
@@ -179,7 +178,7 @@ def test_gan_data_dir_is_honoured_and_root_wins(tmp_path, monkeypatch, mnist_roo
 
 def test_without_the_variable_data_dir_is_the_default(monkeypatch):
     monkeypatch.delenv(DATA_ENV, raising=False)
-    assert resolve_data_dir() == data.default_data_dir().resolve()
+    assert resolve_data_dir() == mnist_files.default_data_dir().resolve()
 
 
 @pytest.fixture(scope="module")
@@ -201,7 +200,7 @@ def gz_only_root(mnist_root, tmp_path_factory) -> Path:
 def test_gz_only_folder_is_decompressed_elsewhere_not_in_place(gz_only_root, tmp_path, monkeypatch):
     before = _snapshot(gz_only_root)
     out = tmp_path / "out"
-    monkeypatch.setattr(data, "default_data_dir", lambda: out)
+    monkeypatch.setattr(mnist_files, "default_data_dir", lambda: out)
     assert prepare_mnist(gz_only_root, download=False) == out
     assert _snapshot(gz_only_root) == before  # the source folder was only read
     for name, md5 in MNIST_MD5.items():
@@ -225,7 +224,7 @@ def test_gz_with_wrong_content_gives_the_md5_error(gz_only_root, tmp_path, monke
     content[100] ^= 0xFF  # one wrong label: a valid gzip file, the wrong MNIST file
     bad.write_bytes(gzip.compress(bytes(content)))
     out = tmp_path / "out"
-    monkeypatch.setattr(data, "default_data_dir", lambda: out)
+    monkeypatch.setattr(mnist_files, "default_data_dir", lambda: out)
     with pytest.raises(MNISTNotFoundError, match="MD5 mismatch") as info:
         prepare_mnist(src, download=False)
     assert str(bad) in str(info.value)
@@ -239,7 +238,7 @@ def test_truncated_gz_gives_a_clear_error(gz_only_root, tmp_path, monkeypatch):
     bad = src / "MNIST" / "raw" / "train-images-idx3-ubyte.gz"
     bad.write_bytes(bad.read_bytes()[:5000])  # a download cut short
     out = tmp_path / "out"
-    monkeypatch.setattr(data, "default_data_dir", lambda: out)
+    monkeypatch.setattr(mnist_files, "default_data_dir", lambda: out)
     with pytest.raises(MNISTNotFoundError, match="not a readable gzip file") as info:
         prepare_mnist(src, download=False)
     assert str(bad) in str(info.value)
@@ -275,8 +274,8 @@ def test_full_disk_while_unpacking_blames_the_disk_not_the_gz_file(
     def no_space(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(data, "extract_archive", no_space)
-    monkeypatch.setattr(data, "default_data_dir", lambda: tmp_path / "out")
+    monkeypatch.setattr(mnist_files, "extract_archive", no_space)
+    monkeypatch.setattr(mnist_files, "default_data_dir", lambda: tmp_path / "out")
     with pytest.raises(MNISTNotFoundError, match="No space left on device") as info:
         prepare_mnist(gz_only_root, download=False)
     assert "Free some disk space" in str(info.value) and "delete it" not in str(info.value)
