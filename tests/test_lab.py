@@ -231,6 +231,21 @@ def test_the_widget_steps_counts_and_switches_presets():
     assert w.lab.steps == 0 and w.lab.config == PRESETS[name].config
 
 
+def test_the_counter_shows_the_time_of_the_frame_it_describes(monkeypatch):
+    import time
+
+    import gan_utils.lab.widget as widget_module
+
+    def slow_render(lab):
+        time.sleep(0.03)  # a frame that takes at least 30 ms to draw
+        return b"\x89PNG"
+
+    monkeypatch.setattr(widget_module, "render_png", slow_render)
+    w = LabWidget()  # draws its first frame
+    assert w.last_frame_s >= 0.03
+    assert w.counter.value.endswith(f"drawn in {1000 * w.last_frame_s:.0f} ms")
+
+
 def test_changing_the_config_keeps_validation():
     with pytest.raises(ValueError, match="d_steps"):
         replace(LabConfig(), d_steps=1000)

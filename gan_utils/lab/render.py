@@ -2,7 +2,7 @@
 
 `draw_plane` draws D(x) over the plane with the real points, the fakes and G's push on each;
 `draw_lab` adds the charts of the losses and of D's outputs, and the settings; `render_png` encodes
-it (PIL and numpy, no matplotlib: `benchmarks/bench_lab.py` measured it against matplotlib).
+it with PIL and numpy, without matplotlib, so a frame is cheap enough to redraw after every step.
 """
 
 from __future__ import annotations
@@ -19,8 +19,7 @@ from gan_utils.lab.data import EXTENT
 from gan_utils.lab.game import Lab, one_thread
 
 # The view is drawn as one palette ("P") image: a byte per pixel, indices into the palette below.
-# The heatmap then needs no colour lookup, and PNG encodes a third of the bytes of an RGB image
-# (benchmarks/bench_lab.py measured both).
+# The heatmap then needs no colour lookup, and the PNG is much smaller than an RGB one.
 PLANE = 360  # pixels per side of the plane
 CHART_W, CHART_H = 300, 150
 HEAT = 200  # palette indices 0..HEAT-1: D(x) from 0 (purple, "fake") to 1 (green, "real")
@@ -30,7 +29,7 @@ _PALETTE[:HEAT] = colormaps["PRGn"](np.linspace(0.22, 0.78, HEAT))[:, :3] * 255
 _PALETTE[HEAT : HEAT + 9] = [(0, 0, 0), (20, 110, 40), (200, 40, 140), (50, 50, 50), (255, 255, 255),
                              (180, 180, 180), (205, 205, 205), (40, 80, 200), (70, 70, 70)]  # fmt: skip
 _PALETTE_BYTES = _PALETTE.tobytes()
-# PIL's bitmap font: drawing text with it is ~10x faster than with its default TrueType font.
+# PIL's bitmap font: much cheaper to draw than its default TrueType font.
 _FONT = getattr(ImageFont, "load_default_imagefont", ImageFont.load_default)()
 #: Arrow length in pixels per unit of gradient; longer arrows are cut at ARROW_MAX pixels.
 ARROW_SCALE, ARROW_MAX = 12.0, 40.0

@@ -12,7 +12,8 @@ from collections.abc import Callable
 import ipywidgets as widgets
 
 from gan_utils.lab.data import DATASETS
-from gan_utils.lab.game import PRESETS, Lab
+from gan_utils.lab.game import Lab
+from gan_utils.lab.presets import PRESETS
 from gan_utils.lab.render import render_png
 from gan_utils.losses import LOSSES
 
@@ -131,10 +132,10 @@ class LabWidget(widgets.VBox):
         """Draw the lab's current state into the picture and the counter."""
         start = time.perf_counter()
         self.image.value = render_png(self.lab)
+        self.last_frame_s = time.perf_counter() - start  # this frame's time, shown just below
         lab = self.lab
         self.counter.value = (f"step {lab.steps} (D updates {lab.d_updates}, G updates "
                               f"{lab.g_updates}), drawn in {1000 * self.last_frame_s:.0f} ms")  # fmt: skip
-        self.last_frame_s = time.perf_counter() - start
 
     def __repr__(self) -> str:
         # Shown instead of the controls where widgets cannot render (GitHub, nbconvert, nbval).
