@@ -38,17 +38,17 @@ lab: $(VENV)/.installed-lab
 	$(VENV)/bin/jupyter lab notebooks/ $(ALLOW_ROOT) $(LAB_ARGS)
 
 test: $(VENV)/.installed-dev
-	$(VENV)/bin/ruff check gan_utils tests benchmarks scripts notebooks
-	$(VENV)/bin/ruff format --check gan_utils tests benchmarks scripts notebooks
+	$(VENV)/bin/ruff check gan_utils tests benchmarks scripts experiments notebooks
+	$(VENV)/bin/ruff format --check gan_utils tests benchmarks scripts experiments notebooks
 	GAN_QUICK=1 $(PY) -m pytest --nbval-lax --nbval-current-env -p no:cacheprovider tests notebooks
 
 lint: $(VENV)/.installed-dev
-	$(VENV)/bin/ruff check gan_utils tests benchmarks scripts notebooks
-	$(VENV)/bin/ruff format --check gan_utils tests benchmarks scripts notebooks
+	$(VENV)/bin/ruff check gan_utils tests benchmarks scripts experiments notebooks
+	$(VENV)/bin/ruff format --check gan_utils tests benchmarks scripts experiments notebooks
 
 format: $(VENV)/.installed-dev
-	$(VENV)/bin/ruff format gan_utils tests benchmarks scripts notebooks
-	$(VENV)/bin/ruff check --fix gan_utils tests benchmarks scripts notebooks
+	$(VENV)/bin/ruff format gan_utils tests benchmarks scripts experiments notebooks
+	$(VENV)/bin/ruff check --fix gan_utils tests benchmarks scripts experiments notebooks
 
 # Re-run notebooks top to bottom in the full configuration and strip run noise, ready to commit:
 #   make outputs NB="notebooks/05_training.ipynb notebooks/solutions/05_solutions.ipynb"

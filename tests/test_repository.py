@@ -102,7 +102,9 @@ def test_readme_lists_every_notebook_and_its_images_exist():
     readme = (ROOT / "README.md").read_text()
     for path in NOTEBOOKS:
         assert f"notebooks/{path.name}" in readme, f"README's table misses {path.name}"
-    for ref in re.findall(r"\]\(((?:images|checkpoints|benchmarks|results)/[^)\s#]+)\)", readme):
+    for ref in re.findall(
+        r"\]\(((?:images|checkpoints|benchmarks|results|experiments|scripts)/[^)\s#]+)\)", readme
+    ):
         assert (ROOT / ref).exists(), f"README links {ref}, which does not exist"
 
 
@@ -216,12 +218,14 @@ def test_the_installed_package_brings_its_weights_and_every_module(tmp_path):
 
 
 def test_notebook_09_quotes_the_committed_conditioning_results():
-    """Notebook 09 shows scripts/cgan_conditioning.py's results as a table (Colab has no results/ folder)."""
+    """Notebook 09 shows experiments/cgan_conditioning's results as a table (Colab has no copy of them)."""
     import json
 
     rows = [
         json.loads(line)
-        for line in (ROOT / "results" / "cgan_conditioning.jsonl").read_text().splitlines()
+        for line in (ROOT / "experiments" / "cgan_conditioning" / "results.jsonl")
+        .read_text()
+        .splitlines()
     ]
     text = "\n".join(source(c) for c in cells(ROOT / "notebooks" / "09_conditional_gan.ipynb"))
     for r in rows:
