@@ -5,9 +5,8 @@ can be asked for a 7 (notebook 09).
   network of notebook 02. (An nn.Embedding followed by the first linear layer computes the same
   family of functions as a one-hot input to that layer, so the one-hot input is all it needs.)
 - The discriminator must judge "is this a real image *of digit y*?". Two ways are built, and notebook
-  09 compares them by measurement (`scripts/cgan_conditioning.py`, results/cgan_conditioning.jsonl):
-  "concat" appends one_hot(y) to the pixels; "projection" (Miyato & Koyama, 2018) adds the inner
-  product of a learned class embedding with D's last features to the logit.
+  09 compares them: "concat" appends one_hot(y) to the pixels; "projection" (Miyato & Koyama, 2018)
+  adds the inner product of a learned class embedding with D's last features to the logit.
 
 Labels are int64 tensors (B,) with values 0..9. The samplers default to the digits 0, 1, ..., 9 in
 turn (`gan_utils.models.cycle_labels`), so n images hold every digit equally often.

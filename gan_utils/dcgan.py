@@ -10,7 +10,7 @@ A 4x4 kernel with stride 2 and padding 1 exactly doubles (ConvTranspose2d) or ha
 height and width. The discriminator has no BatchNorm (as in the TensorFlow DCGAN tutorial for MNIST),
 so the trainer's single forward pass over real and fake images equals two separate passes. Instead
 each of its weights is divided by its largest singular value (spectral normalisation, Miyato et al.,
-2018), which kept it from pulling ahead of the generator (scripts/dcgan_recipe.py).
+2018), which keeps it from pulling ahead of the generator.
 """
 
 from __future__ import annotations

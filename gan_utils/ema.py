@@ -8,6 +8,11 @@ training", ICLR 2019). The average is only used to draw: training itself never s
 With a fixed decay d the average starts far behind (it remembers the random start for ~1/(1-d)
 steps), so the decay warms up: d_t = min(d, (1 + t) / (10 + t)) after t updates, as in TensorFlow's
 ExponentialMovingAverage with num_updates.
+
+PyTorch has the same average as `torch.optim.swa_utils.AveragedModel(G,
+multi_avg_fn=get_ema_multi_avg_fn(decay))`, with `update_bn` for the statistics. This module adds the
+warm-up, and recomputes BatchNorm from noise (and labels, for a conditional generator) rather than
+from a data loader.
 """
 
 from __future__ import annotations
@@ -54,10 +59,10 @@ class EMA:
     """`ema.update(G)` after every generator step; `ema.generator()` is the averaged copy, ready to
     draw with (eval mode).
 
-    BatchNorm's running statistics are buffers, not weights, and the raw model's statistics do not
-    fit the averaged weights: with them, the average scored worse than the raw generator
-    (results/recipe_sweep.jsonl). So `generator()` recomputes them for the averaged weights, from a
-    fixed set of noise batches (the same every time, so a resumed run draws the same digits).
+    BatchNorm's running statistics are buffers, not weights: the raw model's statistics describe the
+    activations of the raw weights, not of the averaged ones, and drawing with them spoils the
+    average. So `generator()` recomputes them for the averaged weights, from a fixed set of noise
+    batches (the same every time, so a resumed run draws the same digits).
     """
 
     def __init__(self, model: nn.Module, decay: float = 0.999) -> None:

@@ -1,4 +1,4 @@
-"""How good is a generator, measured offline: three questions, three measurements (notebook 07).
+"""How good is a generator, measured offline: one measurement per question (notebook 07).
 
 1. Do its digits look like real ones? `frechet`: the Fréchet distance (FD) between generated and real
    images in the 128-d feature space of a small MNIST classifier (`classifier`) that ships with the
@@ -8,8 +8,8 @@
 4. For a conditional generator (notebook 09): does it draw the digit it is asked for?
    `digit_accuracy`: the share of images asked for K that the classifier reads as K.
 
-This module puts the three together (`evaluate_images`, `evaluate_generator`) and offers them to the
-trainer as an epoch-end callback (`MetricCallback`); the trainer itself knows nothing of them.
+This module puts the first three together (`evaluate_images`, `evaluate_generator`) and offers them
+to the trainer as an epoch-end callback (`MetricCallback`); the trainer itself knows nothing of them.
 """
 
 from __future__ import annotations
@@ -166,7 +166,6 @@ __all__ = [
     "feature_statistics",
     "frechet_classifier_distance",
     "frechet_distance",
-    "generate_images",
     "kl_to_uniform",
     "load_classifier",
     "nearest_neighbours",

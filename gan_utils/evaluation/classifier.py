@@ -1,7 +1,7 @@
 """The small MNIST classifier whose features and digit readings the metric is built on (notebook 07).
 
-It ships inside the package (gan_utils/weights/mnist_classifier.pt, trained by
-scripts/train_classifier.py) with the feature statistics of the MNIST test set.
+It ships inside the package (gan_utils/weights/mnist_classifier.pt, with the feature statistics of
+the MNIST test set); gan_utils/weights/README.md says how it was trained.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from torch import nn
 from gan_utils.checkpoints import CheckpointError, load_checkpoint, shipped_file
 from gan_utils.data import IMAGE_SHAPE, check_images
 
-#: The classifier that ships with the package, in gan_utils/weights/ (scripts/train_classifier.py).
+#: The classifier that ships with the package, in gan_utils/weights/.
 CLASSIFIER_FILE = "mnist_classifier.pt"
 #: Tag stored in the classifier checkpoint, so a generator checkpoint is not mistaken for it.
 CLASSIFIER_KIND = "mnist_classifier"
@@ -79,8 +79,8 @@ def load_classifier(
         raise CheckpointError(
             f"{path} holds a {state.get('kind', 'untagged')!r} checkpoint, "
             "not the MNIST classifier. "
-            f"Leave path=None for the shipped {CLASSIFIER_FILE}, or train one with "
-            "scripts/train_classifier.py."
+            f"Leave path=None for the shipped {CLASSIFIER_FILE}, or give a file saved in its "
+            "format (the gan-mnist repository's scripts/train_classifier.py writes one)."
         )
     try:
         model = MNISTClassifier(**state["config"])
@@ -88,7 +88,8 @@ def load_classifier(
     except (KeyError, TypeError, RuntimeError) as exc:
         raise CheckpointError(
             f"{path} does not match MNISTClassifier: {str(exc).splitlines()[0][:300]}. "
-            "Retrain it with scripts/train_classifier.py."
+            "Leave path=None for the shipped classifier; if that is the file that fails, reinstall "
+            "gan_utils (in Colab: restart the session and run the notebook's first cell again)."
         ) from None
     ref = state.get("reference")
     model.reference = FeatureStats(ref["mu"], ref["sigma"], int(ref["n"])) if ref else None
