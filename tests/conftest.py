@@ -10,7 +10,7 @@ import pytest
 
 matplotlib.use("Agg")  # tests draw figures without a display
 
-from gan_utils.data import DATA_ENV  # noqa: E402
+from gan_utils.mnist_files import DATA_ENV  # noqa: E402
 
 
 @pytest.fixture(scope="session")
