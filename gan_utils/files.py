@@ -35,8 +35,10 @@ def atomic_write(
             check(tmp)
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it private (0600); use the usual mode
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError) and exc.errno is not None and exc.filename is None:
+            exc.filename = str(path)  # torch.save and PIL raise without naming the file
         raise
     return path
 
@@ -49,16 +51,22 @@ def _umask() -> int:
 
 def os_error_text(exc: OSError) -> str:
     """An OS error in words, with the file it concerns: "the disk is full (runs/x/checkpoint.pt)..."."""
-    where = exc.filename or "while writing"
+    where = f" ({exc.filename})" if exc.filename else ""
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
         return (
-            f"the disk is full ({where}): free some space or write elsewhere; files already "
+            f"the disk is full{where}: free some space or write elsewhere; files already "
             "written, such as the last checkpoint, are intact."
         )
     if exc.errno == errno.EROFS:
-        return f"the file system is read-only ({where}): write to another folder."
+        return f"the file system is read-only{where}: write to another folder."
     if exc.errno in (errno.EACCES, errno.EPERM):
-        return f"no permission to write {where} ({exc.strerror}): choose a folder you own."
+        return f"no permission{where} ({exc.strerror}): choose a file or folder you own."
+    if exc.errno == errno.EFBIG:
+        return f"the file is too large for this file system{where}: write elsewhere."
+    if exc.errno == errno.EIO:
+        return f"the disk reported an input/output error{where}: check it, or write elsewhere."
+    if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+        return f"no such file or folder{where}."
     if exc.strerror:
-        return f"{exc.strerror}: {exc.filename}" if exc.filename else exc.strerror
+        return f"{exc.strerror}{where}"
     return str(exc) or type(exc).__name__

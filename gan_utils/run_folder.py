@@ -1,6 +1,7 @@
 """A training run's folder: one run at a time, writable before any work, old artifacts cleared late.
 
-Used by `python -m gan_utils train` (notebook 05 shows the command).
+Robustness beside the workflow: `gan_utils.runs.train_into` (and so `python -m gan_utils train`)
+uses it.
 """
 
 from __future__ import annotations

@@ -1,7 +1,9 @@
 """Fault injection: what a new user does by mistake, and what the machine does to a run.
 
-Every case ends in one line ("error: ..." or "interrupted: ..."), a non-zero exit status, no
-traceback and nothing lost. Signals are real (SIGINT to a `python -m gan_utils train` process).
+Every case ends in one message, no traceback and nothing lost, with the exit status that says
+which: 2 and "PROG COMMAND: error: ..." for a usage mistake, 1 and "error: ..." for a failure on the
+way, 130 and "interrupted: ..." for Ctrl+C. Signals are real (SIGINT to a `python -m gan_utils
+train` process).
 """
 
 from __future__ import annotations
@@ -25,8 +27,10 @@ from gan_utils.cli import main
 from gan_utils.config import TrainConfig
 from gan_utils.data import MNIST_MD5, MNISTNotFoundError, mnist_tensors, prepare_mnist
 from gan_utils.models import Generator
+from gan_utils.run_folder import RunLock
 
 SMALL = ["--limit", "256", "--batch-size", "32", "--n-fixed", "16", "--device", "cpu"]
+USAGE, FAILED, INTERRUPTED = 2, 1, 130
 
 
 def cli(*args: str, env: dict | None = None, **kw) -> subprocess.CompletedProcess:
@@ -40,14 +44,25 @@ def cli(*args: str, env: dict | None = None, **kw) -> subprocess.CompletedProces
     )
 
 
-def assert_one_line(result, status: int = 2, start: str = "error: ") -> str:
+def _sigint_as_usual() -> None:
+    """In the child: Ctrl+C raises KeyboardInterrupt even when pytest runs with SIGINT ignored
+    (started in the background by a shell without job control, which Python would inherit)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def assert_one_line(result, status: int, start: str = "error: ") -> str:
     """The run ended with `status` and exactly one message line on stderr, without a traceback."""
     assert result.returncode == status, (result.returncode, result.stdout, result.stderr)
     assert "Traceback" not in result.stderr, result.stderr
-    lines = [
-        line for line in result.stderr.splitlines() if line.startswith(("error:", "interrupted:"))
-    ]
-    assert len(lines) == 1 and lines[0].startswith(start), result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.startswith(start)]
+    assert len(lines) == 1, result.stderr
+    return lines[0]
+
+
+def err_line(capsys, start: str = "error: ") -> str:
+    """The one message line an in-process run wrote to stderr (progress bars aside)."""
+    lines = [line for line in capsys.readouterr().err.splitlines() if line.startswith(start)]
+    assert len(lines) == 1, lines
     return lines[0]
 
 
@@ -75,7 +90,7 @@ def copy_run(run: Path, tmp_path: Path) -> Path:
 @pytest.mark.parametrize(
     "target, expected",
     [
-        ("generator.pt", "is the checkpoint being read"),  # its own checkpoint
+        ("generator.pt", "will not write over it"),  # the checkpoint being read
         ("checkpoint.pt", "will not write over it"),  # any training checkpoint
     ],
 )
@@ -83,8 +98,8 @@ def test_sample_refuses_to_write_over_a_checkpoint(trained_run, tmp_path, capsys
     run = copy_run(trained_run, tmp_path)
     before = digest(run / target)
     args = ["sample", "--checkpoint", str(run / "generator.pt"), "--out", str(run / target)]
-    assert main(args) == 2
-    assert expected in capsys.readouterr().err
+    assert main(args) == USAGE
+    assert expected in err_line(capsys, "gan-mnist sample: error: ")
     assert digest(run / target) == before
 
 
@@ -107,34 +122,27 @@ def test_sample_writes_pt_files_atomically(trained_run, tmp_path, monkeypatch, c
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(torch, "save", half_written)
-    assert main(args) == 2
-    assert "disk is full" in capsys.readouterr().err
+    assert main(args) == FAILED
+    assert f"the disk is full ({out})" in err_line(capsys)
     assert digest(out) == before and [p.name for p in tmp_path.iterdir()] == ["samples.pt"]
 
 
 # --- one run per folder ------------------------------------------------------------------------
 
 
-def test_a_second_run_into_the_same_folder_refuses_and_the_first_finishes(mnist_root, tmp_path):
-    out = tmp_path / "run"
-    first = subprocess.Popen(
-        [sys.executable, "-m", "gan_utils", "train", *SMALL, "--epochs", "40", "--out", str(out)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        deadline = time.monotonic() + 120
-        while not (out / ".lock").exists():
-            assert first.poll() is None and time.monotonic() < deadline, first.communicate()
-            time.sleep(0.1)
-        second = cli("train", *SMALL, "--epochs", "1", "--out", str(out), "--overwrite")
-        assert "in use by another training run" in assert_one_line(second)
-    finally:
-        stdout, stderr = first.communicate(timeout=600)
-    assert first.returncode == 0, stderr
-    assert load_checkpoint(out / "checkpoint.pt")["epoch"] == 40
-    assert len(list((out / "samples").glob("epoch_*.png"))) == 40 and not (out / ".lock").exists()
+def test_a_second_run_into_the_same_folder_refuses_and_leaves_the_first_alone(
+    trained_run, tmp_path
+):
+    """This process holds the run's lock, as a training run does for its whole life; a second
+    process (another PID, alive) is refused, and the first run's files and lock stay as they were."""
+    run = copy_run(trained_run, tmp_path)
+    with RunLock(run):
+        before = {p.name: digest(p) for p in run.rglob("*") if p.is_file()}
+        second = cli("train", *SMALL, "--epochs", "1", "--out", str(run), "--overwrite")
+        assert "in use by another training run" in assert_one_line(second, FAILED)
+        assert "training a" not in second.stdout
+        assert {p.name: digest(p) for p in run.rglob("*") if p.is_file()} == before
+    assert not (run / ".lock").exists()  # the holder released it
 
 
 def test_a_stale_lock_is_taken_over(mnist_root, tmp_path, capsys):
@@ -151,8 +159,8 @@ def test_a_stale_lock_is_taken_over(mnist_root, tmp_path, capsys):
 
 
 def test_resume_without_a_checkpoint_is_an_error(tmp_path, capsys):
-    assert main(["train", "--resume", "--out", str(tmp_path / "nothing")]) == 2
-    assert "there is no" in capsys.readouterr().err
+    assert main(["train", "--resume", "--out", str(tmp_path / "nothing")]) == USAGE
+    assert "there is no" in err_line(capsys, "gan-mnist train: error: ")
     assert not (tmp_path / "nothing").exists()
 
 
@@ -173,8 +181,8 @@ def test_resume_applies_a_new_learning_rate_and_records_it(trained_run, tmp_path
 def test_resume_refuses_to_change_what_the_checkpoint_holds(trained_run, tmp_path, capsys, flag):
     run = copy_run(trained_run, tmp_path)
     before = digest(run / "checkpoint.pt")
-    assert main(["train", "--resume", *flag, "--out", str(run)]) == 2
-    assert "cannot change when resuming" in capsys.readouterr().err
+    assert main(["train", "--resume", *flag, "--out", str(run)]) == USAGE
+    assert "cannot change when resuming" in err_line(capsys, "gan-mnist train: error: ")
     assert digest(run / "checkpoint.pt") == before
 
 
@@ -182,11 +190,11 @@ def test_resume_refuses_to_change_what_the_checkpoint_holds(trained_run, tmp_pat
 
 
 @pytest.mark.parametrize("lr", ["1e3", "1e6"])
-def test_a_finite_blow_up_stops_training(mnist_root, tmp_path, lr):
+def test_a_finite_blow_up_stops_training(mnist_root, tmp_path, capsys, lr):
     out = tmp_path / "run"
-    result = cli("train", *SMALL, "--epochs", "5", "--lr", lr, "--out", str(out))
-    assert "training diverged" in assert_one_line(result)
-    assert "done" not in result.stdout
+    assert main(["train", *SMALL, "--epochs", "5", "--lr", lr, "--out", str(out)]) == FAILED
+    assert "training diverged" in err_line(capsys)
+    assert not (out / "generator.pt").exists() and not (out / ".lock").exists()
     if (out / "checkpoint.pt").exists():  # only epochs whose losses stayed below the limit
         history = load_checkpoint(out / "checkpoint.pt")["history"]
         assert max(history["loss_d"] + history["loss_g"]) < 1_000
@@ -198,43 +206,38 @@ def test_a_finite_blow_up_stops_training(mnist_root, tmp_path, lr):
 @pytest.mark.parametrize(
     "args, expected",
     [
-        (["train", "--device", "tpu"], "--device 'tpu' cannot be used"),
+        (["train", "--device", "tpu"], "device 'tpu' cannot be used"),
         (["train", "--batch-size", "1"], "batch_size must be at least 2"),
         (["train", "--epochs", "0"], "epochs must be an int from 1"),
         (["train", "--seed", "-1"], "seed must be an int from 0"),
         (["train", "--lr", "nan"], "need lr > 0"),
         (["train", "--limit", "10"], "limit (images to train on) must be at least batch_size"),
-        (["train", "--eval-every", "-1"], "--eval-every must be 0"),
-        (["sample", "--nrow", "-3", "--out", "x.png"], "--nrow must be from 1"),
-        (["sample", "--n", "1000000000", "--out", "x.pt"], "--n must be from 1 to 100,000"),
-        (["sample", "--seed", "-1", "--out", "x.png"], "--seed must be 0 or more"),
+        (["train", "--eval-every", "-1"], "argument --eval-every: must be an int 0 or more"),
+        (["train", "--resume", "--overwrite"], "not allowed with argument --resume"),
+        (["sample", "--nrow", "-3", "--out", "x.png"], "argument --nrow: must be an int 1 or more"),
+        (["sample", "--nrow", "65", "--out", "x.png"], "nrow must be from 1 to n (64)"),
+        (["sample", "--n", "1000000000", "--out", "x.pt"], "must be an int from 1 to 100,000"),
+        (["sample", "--seed", "-1", "--out", "x.png"], "argument --seed: must be an int from 0"),
+        (["sample", "--digit", "10", "--out", "x.png"], "argument --digit: invalid choice: 10"),
         (["sample", "--out", "x.jpg"], "must end in .png"),
         (["sample", "--device", "cuda:99", "--out", "x.png"], "cannot be used"),
     ],
 )
-def test_bad_arguments_give_one_line(args, expected, tmp_path, capsys):
-    assert (
-        main(
-            [
-                *args[:1],
-                *(["--out", str(tmp_path / "run")] if args[0] == "train" else []),
-                *args[1:],
-            ]
-        )
-        == 2
-    )
+def test_bad_arguments_give_one_line_and_exit_2(args, expected, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # where sample's x.png would go
+    out = ["--out", str(tmp_path / "run")] if args[0] == "train" else []
+    assert main([*args[:1], *out, *args[1:]]) == USAGE
     err = capsys.readouterr().err.strip()
-    assert err.startswith("error: ") and expected in err and "\n" not in err
-    assert not (tmp_path / "run" / "checkpoint.pt").exists()
+    assert err.startswith(f"gan-mnist {args[0]}: error: ") and expected in err and "\n" not in err
+    assert not (tmp_path / "run").exists() and not list(tmp_path.glob("x.*"))
 
 
-def test_an_out_folder_that_cannot_be_created_is_found_before_training(tmp_path):
+def test_an_out_folder_that_cannot_be_created_is_found_before_training(tmp_path, capsys):
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
-    start = time.monotonic()
-    result = cli("train", *SMALL, "--out", str(blocker / "run"))
-    assert "cannot be written to" in assert_one_line(result)
-    assert "training a" not in result.stdout and time.monotonic() - start < 60
+    assert main(["train", *SMALL, "--out", str(blocker / "run")]) == USAGE
+    assert "cannot be written to" in err_line(capsys, "gan-mnist train: error: ")
+    assert "training a" not in capsys.readouterr().out and blocker.read_text() == "not a folder"
 
 
 def test_a_full_disk_while_saving_a_checkpoint_keeps_the_last_one(
@@ -248,9 +251,9 @@ def test_a_full_disk_while_saving_a_checkpoint_keeps_the_last_one(
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(ckpt.torch, "save", full)
-    assert main(["train", "--resume", "--epochs", "3", "--out", str(run)]) == 2
-    err = capsys.readouterr().err
-    assert "disk is full" in err and len([x for x in err.splitlines() if "error:" in x]) == 1
+    assert main(["train", "--resume", "--epochs", "3", "--out", str(run)]) == FAILED
+    line = err_line(capsys)
+    assert "the disk is full" in line and str(run / "checkpoint.pt") in line
     assert digest(run / "checkpoint.pt") == before
     assert not list(run.glob(".*.tmp"))
 
@@ -258,35 +261,27 @@ def test_a_full_disk_while_saving_a_checkpoint_keeps_the_last_one(
 # --- Ctrl+C at any moment ----------------------------------------------------------------------
 
 
-def _interrupt(out: Path, wait_for: str, extra: list[str] = ()) -> subprocess.CompletedProcess:
-    """Start a run on 20,000 images, wait for a line on its stdout, then press Ctrl+C (SIGINT)."""
+def _interrupt(
+    out: Path, wait_for: str, extra: list[str] = (), pause: float = 0.0
+) -> subprocess.CompletedProcess:
+    """Start a run on 4,000 images (125 steps an epoch), wait for a line on its stdout, then press
+    Ctrl+C (SIGINT). "training a" is printed before MNIST is even loaded: a signal sent at once
+    lands well inside the first epoch."""
+    command = [sys.executable, "-m", "gan_utils", "train", "--limit", "4000", "--device", "cpu"]
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gan_utils",
-            "train",
-            "--limit",
-            "20000",
-            "--device",
-            "cpu",
-            "--epochs",
-            "50",
-            "--out",
-            str(out),
-            *extra,
-        ],
+        [*command, "--epochs", "50", "--out", str(out), *extra],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, "GAN_DEBUG": ""},
+        preexec_fn=_sigint_as_usual,
     )
     seen = []
     for line in proc.stdout:
         seen.append(line)
         if line.startswith(wait_for):
             break
-    time.sleep(0.5)
+    time.sleep(pause)
     proc.send_signal(signal.SIGINT)
     stdout, stderr = proc.communicate(timeout=300)
     return subprocess.CompletedProcess(proc.args, proc.returncode, "".join(seen) + stdout, stderr)
@@ -294,25 +289,26 @@ def _interrupt(out: Path, wait_for: str, extra: list[str] = ()) -> subprocess.Co
 
 def test_ctrl_c_in_the_first_epoch_keeps_nothing_and_says_so(mnist_root, tmp_path):
     result = _interrupt(tmp_path / "run", "training a")
-    line = assert_one_line(result, status=130, start="interrupted: ")
-    assert "nothing was kept" in line and "done" not in result.stdout
+    line = assert_one_line(result, INTERRUPTED, start="interrupted: ")
+    assert "nothing was kept" in line and "epoch 1/" not in result.stdout
     assert not (tmp_path / "run" / "checkpoint.pt").exists()
+    assert not (tmp_path / "run" / ".lock").exists()
 
 
 def test_ctrl_c_after_an_epoch_keeps_it_and_says_which(mnist_root, tmp_path):
-    result = _interrupt(tmp_path / "run", "epoch 1/")
-    line = assert_one_line(result, status=130, start="interrupted: ")
+    result = _interrupt(tmp_path / "run", "epoch 1/", pause=0.5)
+    line = assert_one_line(result, INTERRUPTED, start="interrupted: ")
     saved = load_checkpoint(tmp_path / "run" / "checkpoint.pt")["epoch"]
-    assert f"holds epoch {saved}" in line and saved >= 1 and "done" not in result.stdout
+    assert f"holds epoch {saved}: continue with --resume" in line and saved >= 1
+    assert "done" not in result.stdout
 
 
 def test_overwrite_then_ctrl_c_leaves_the_old_run_whole(trained_run, tmp_path):
     run = copy_run(trained_run, tmp_path)
     before = {p.name: digest(p) for p in run.rglob("*") if p.is_file()}
     result = _interrupt(run, "training a", ["--overwrite"])
-    assert "still holds the earlier run" in assert_one_line(
-        result, status=130, start="interrupted: "
-    )
+    line = assert_one_line(result, INTERRUPTED, start="interrupted: ")
+    assert "still holds the earlier run" in line and "epoch 1/" not in result.stdout
     assert {p.name: digest(p) for p in run.rglob("*") if p.is_file()} == before
 
 
@@ -359,7 +355,28 @@ def test_an_altered_header_is_named_and_the_cli_says_it_in_one_line(raw_copy, tm
     data[7] ^= 0x01  # the item count
     bad.write_bytes(bytes(data))
     result = cli("train", *SMALL, "--data-root", str(raw_copy), "--out", str(tmp_path / "run"))
-    assert "train-labels-idx1-ubyte is damaged" in assert_one_line(result)
+    assert "train-labels-idx1-ubyte is damaged" in assert_one_line(result, FAILED)
+
+
+def test_mnist_missing_without_a_network_exits_1_with_what_to_do(tmp_path, monkeypatch, capsys):
+    """A failure, not a usage mistake: its message keeps its lines, a list of fixes."""
+    import gan_utils.data
+
+    def offline(*args, **kw):
+        raise RuntimeError(
+            "Error downloading train-images-idx3-ubyte.gz:\n<urlopen error no network>"
+        )
+
+    monkeypatch.setattr(gan_utils.data.datasets, "MNIST", offline)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    args = ["train", *SMALL, "--data-root", str(empty), "--out", str(tmp_path / "run")]
+    assert main(args) == FAILED
+    err = capsys.readouterr().err
+    first = [line for line in err.splitlines() if line.startswith("error: ")]
+    assert len(first) == 1 and "MNIST was not found" in first[0] and "no network" in first[0]
+    assert "  - connect to the internet and run again" in err and "Traceback" not in err
+    assert not (tmp_path / "run" / "checkpoint.pt").exists()
 
 
 # --- the metric checks its input ---------------------------------------------------------------
@@ -405,17 +422,23 @@ def test_sample_of_an_untrained_generator_file_still_works(tmp_path):
     [["train", "--epochs", "abc"], ["sample"], ["train", "--design", "gan9000"], ["fly"]],
 )
 def test_argparse_mistakes_are_one_line_too(args, capsys):
-    with pytest.raises(SystemExit) as info:
-        main(args)
+    assert main(args) == USAGE
     err = capsys.readouterr().err.strip()
-    assert (
-        info.value.code == 2 and err.startswith("error: ") and "\n" not in err and "--help" in err
-    )
+    assert err.startswith("gan-mnist") and ": error: " in err and "\n" not in err
+    assert err.endswith("--help)")
 
 
 def test_a_limit_beyond_mnist_is_refused_before_loading(tmp_path, capsys):
-    assert main(["train", "--limit", "70000", "--out", str(tmp_path / "run")]) == 2
-    assert "at most 60,000" in capsys.readouterr().err
+    assert main(["train", "--limit", "70000", "--out", str(tmp_path / "run")]) == USAGE
+    assert "at most 60,000" in err_line(capsys, "gan-mnist train: error: ")
+
+
+def test_a_damaged_checkpoint_is_a_failure_not_a_usage_mistake(trained_run, tmp_path, capsys):
+    run = copy_run(trained_run, tmp_path)
+    (run / "checkpoint.pt").write_bytes((run / "checkpoint.pt").read_bytes()[:10_000])
+    assert main(["train", "--resume", "--epochs", "3", "--out", str(run)]) == FAILED
+    assert "could not be read" in err_line(capsys)
+    assert not (run / ".lock").exists()
 
 
 def test_ctrl_c_while_a_checkpoint_is_written_names_the_epoch_really_on_disk(
@@ -434,7 +457,7 @@ def test_ctrl_c_while_a_checkpoint_is_written_names_the_epoch_really_on_disk(
         real_save(obj, f)
 
     monkeypatch.setattr(ckpt.torch, "save", interrupted)
-    assert main(["train", "--resume", "--epochs", "3", "--out", str(run)]) == 130
+    assert main(["train", "--resume", "--epochs", "3", "--out", str(run)]) == INTERRUPTED
     err = capsys.readouterr().err
     assert "interrupted: " in err and "holds epoch 2" in err and "Traceback" not in err
     assert digest(run / "checkpoint.pt") == before and not list(run.glob(".*.tmp"))
