@@ -1,7 +1,7 @@
 """Command line: `gan-mnist train|sample ...`, or `python -m gan_utils train|sample ...` (notebook 05).
 
 It parses arguments and calls gan_utils.runs, which does the work. Exit status: 0 done; 2 a usage
-mistake (argparse's, or one found before any work), one line "PROG: error: ..."; 1 a failure on
+mistake (argparse's, or one found before any work), one line "PROG CMD: error: ..."; 1 a failure on
 the way (diverged, disk full, damaged file, no MNIST), "error: ..."; 130 Ctrl+C, one line saying
 what was kept. `--debug` (or GAN_DEBUG=1) shows the traceback instead.
 """
@@ -67,12 +67,12 @@ def add_config_flags(
         more = {"action": argparse.BooleanOptionalAction} if kind is bool else {"type": kind}
         if kind in (int, float) and "choices" not in f.metadata:
             more["metavar"] = "N" if kind is int else "X"
+        default = "" if f.default is None else f" (default: {f.default})"
         parser.add_argument(
             "--" + f.name.replace("_", "-"),
             default=argparse.SUPPRESS if suppress else f.default,
             choices=f.metadata.get("choices"),
-            help=f.metadata.get("help", "")
-            + ("" if f.default is None else f" (default: {f.default})"),
+            help=f.metadata.get("help", "") + default,
             **more,
         )
 

@@ -167,9 +167,10 @@ def test_train_command_runs_and_resumes(tmp_path, mnist_root, capsys):
     assert load_checkpoint(out / "checkpoint.pt")["epoch"] == 2
 
 
-def test_train_into_is_callable_from_python(tmp_path, mnist_root):
+def test_train_into_is_callable_from_python(tmp_path, mnist_root, monkeypatch):
     """A notebook's way to do what `train` does: a whole run folder, and a GAN back."""
-    from gan_utils.runs import UsageError, train_into
+    import gan_utils.runs
+    from gan_utils.runs import RunInterrupted, UsageError, train_into
 
     config = TrainConfig(
         limit=64, batch_size=32, epochs=1, n_fixed=16, device="cpu", data_root=str(mnist_root)
@@ -181,6 +182,15 @@ def test_train_into_is_callable_from_python(tmp_path, mnist_root):
     assert ".lock" not in files
     with pytest.raises(UsageError, match="exists: resume it"):
         train_into(tmp_path / "run", config)
+
+    def stopped(*args, **kw):  # Ctrl+C, or Jupyter's stop button, during training
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patch:
+        patch.setattr(gan_utils.runs, "train", stopped)
+        with pytest.raises(RunInterrupted, match="checkpoint.pt holds epoch 1: continue with"):
+            train_into(tmp_path / "run", resume=True, changes={"epochs": 2})
+    assert issubclass(RunInterrupted, KeyboardInterrupt) and not (tmp_path / "run/.lock").exists()
     gan = train_into(tmp_path / "run", resume=True, changes={"epochs": 2}, progress=False)
     assert gan.epoch == 2 and gan.history["changes"][0]["option"] == "epochs"
 
