@@ -4,4 +4,4 @@ import sys
 
 from gan_utils.cli import main
 
-sys.exit(main())
+sys.exit(main(prog="python -m gan_utils"))

@@ -15,13 +15,11 @@ import sys
 import types
 import typing
 from collections.abc import Callable
-from pathlib import Path
 
 from gan_utils.checkpoints import SHIPPED_DESIGNS
 from gan_utils.config import TrainConfig
 from gan_utils.files import os_error_text
 from gan_utils.runs import MAX_SAMPLES, RunInterrupted, UsageError, sample_into, train_into
-from gan_utils.runs import write_samples as write_samples  # scripts/publish_run.py imports it here
 
 EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 1, 2, 130
 DEBUG_ENV = "GAN_DEBUG"
@@ -193,18 +191,10 @@ def describe(exc: BaseException) -> str:
     return os_error_text(exc) if isinstance(exc, OSError) else str(exc) or type(exc).__name__
 
 
-def program_name() -> str:
-    """How we were called: `python -m gan_utils`, else the console script `gan-mnist`."""
-    first = Path(sys.argv[0]) if sys.argv and sys.argv[0] else Path()
-    return (
-        "python -m gan_utils" if first.parts[-2:] == ("gan_utils", "__main__.py") else "gan-mnist"
-    )
-
-
-def main(argv: list[str] | None = None, prog: str | None = None) -> int:
-    """Run the command line and return its exit status (the console script exits with it)."""
+def main(argv: list[str] | None = None, prog: str = "gan-mnist") -> int:
+    """Run the command line and return its exit status; `python -m gan_utils` passes its own `prog`."""
     try:
-        args = build_parser(prog or program_name()).parse_args(argv)
+        args = build_parser(prog).parse_args(argv)
     except SystemExit as stop:  # --help, or a mistake argparse found and said
         return stop.code if isinstance(stop.code, int) else EXIT_USAGE
     debug = args.debug or os.environ.get(DEBUG_ENV, "") not in ("", "0")

@@ -3,7 +3,7 @@
 `load_mnist` gives torchvision's dataset, `mnist_tensors` all of a split as one tensor, and
 `InMemoryLoader` cuts shuffled batches from it. `check_images` says what an image batch must look
 like everywhere in the package: floats (N, 1, 28, 28) in [-1, 1]. Finding and checking the files on
-disk is `gan_utils.mnist_files`; its main names are importable from here too.
+disk is `gan_utils.mnist_files`.
 """
 
 from __future__ import annotations
@@ -16,26 +16,15 @@ from typing import Any
 import torch
 from torchvision import datasets, transforms
 
-from gan_utils.mnist_files import (
-    DATA_ENV,
-    MNIST_MD5,
-    MNISTNotFoundError,
-    prepare_mnist,
-    resolve_data_dir,
-)
+from gan_utils.mnist_files import prepare_mnist
 
 __all__ = [
-    "DATA_ENV",
     "IMAGE_SHAPE",
-    "MNIST_MD5",
     "InMemoryLoader",
-    "MNISTNotFoundError",
     "check_images",
     "load_mnist",
     "mnist_tensors",
     "mnist_transform",
-    "prepare_mnist",
-    "resolve_data_dir",
 ]
 
 #: Channels, height and width of one MNIST image.

@@ -18,9 +18,9 @@ from pathlib import Path
 import torch
 
 from gan_utils.checkpoints import load_checkpoint, load_generator, save_generator
-from gan_utils.cli import write_samples
 from gan_utils.evaluation import generate_images
 from gan_utils.models import is_conditional
+from gan_utils.runs import write_samples
 
 ROOT = Path(__file__).resolve().parents[1]
 

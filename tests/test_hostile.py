@@ -25,7 +25,8 @@ from gan_utils import evaluation as ev
 from gan_utils.checkpoints import load_checkpoint, save_generator
 from gan_utils.cli import main
 from gan_utils.config import TrainConfig
-from gan_utils.data import MNIST_MD5, MNISTNotFoundError, mnist_tensors, prepare_mnist
+from gan_utils.data import mnist_tensors
+from gan_utils.mnist_files import MNIST_MD5, MNISTNotFoundError, prepare_mnist
 from gan_utils.models import Generator
 from gan_utils.run_folder import RunLock
 
