@@ -65,6 +65,9 @@ def make_optimizer(model: nn.Module, config: TrainConfig, device: torch.device) 
 
 
 def _check_players(G: nn.Module, D: nn.Module, config: TrainConfig) -> None:
+    loss = get_loss(config.loss)
+    if loss.check_critic is not None:
+        loss.check_critic(D)  # e.g. WGAN-GP refuses a critic with BatchNorm
     if getattr(G, "latent_dim", None) != config.latent_dim:
         raise ValueError(
             f"G takes noise of size {getattr(G, 'latent_dim', '?')} but config.latent_dim is "
@@ -132,7 +135,9 @@ def change_options(gan: GAN, **new: Any) -> dict[str, tuple[Any, Any]]:
             )
     if not changed:
         return {}
-    gan.config = TrainConfig(**{**cfg.to_dict(), **{k: v for k, (_, v) in changed.items()}})
+    config = TrainConfig(**{**cfg.to_dict(), **{k: v for k, (_, v) in changed.items()}})
+    _check_players(gan.G, gan.D, config)
+    gan.config = config
     if "ema_decay" in changed:  # a new decay from here on; 0 switches the average off
         if not gan.config.ema_decay:
             gan.ema = None

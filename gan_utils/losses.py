@@ -3,11 +3,10 @@
 A `GANLoss` bundles the three. The trainer, the 2-D lab and the notebooks take one by name from
 `LOSSES`, so a new objective is one more entry here and nothing else:
 
-    LOSSES["least-squares"] = GANLoss(
-        "least-squares",
-        d_loss=lambda real, fake: ((real - 1) ** 2).mean() / 2 + (fake**2).mean() / 2,
-        g_loss=lambda fake: ((fake - 1) ** 2).mean() / 2,
-        probability=False,
+    LOSSES["my-loss"] = GANLoss(
+        "my-loss",
+        d_loss=lambda real, fake: F.softplus(-real).mean() + F.softplus(fake).mean(),
+        g_loss=lambda fake: F.softplus(-fake).mean(),
     )
 
 Losses are written on D's raw outputs. For BCE these are logits:
@@ -51,9 +50,10 @@ class GANLoss:
     d_loss(D(x), D(G(z))) and g_loss(D(G(z))) take D's raw outputs, shape (B, 1).
     probability: D's outputs are logits of "real", so sigmoid(output) is a probability and the
       trainer logs its mean as D(x) and D(G(z)). False (a critic's score): it logs the raw mean.
-    penalty(D, real, fake, labels): an extra term added to D's loss, or None (a gradient penalty
-      needs D itself, not only its outputs).
+    penalty(D, real, fake, labels, generator): an extra term added to D's loss, or None (a
+      gradient penalty needs D itself, not only its outputs; `generator` seeds its random draws).
     limit: the divergence guard stops a run whose mean loss is above this, in absolute value.
+    check_critic(D): raises ValueError with a reason if D does not suit this loss, or None.
     """
 
     name: str
@@ -61,8 +61,9 @@ class GANLoss:
     g_loss: Callable[[Tensor], Tensor]
     d_steps: int = 1
     probability: bool = True
-    penalty: Callable[[nn.Module, Tensor, Tensor, Tensor | None], Tensor] | None = None
+    penalty: Callable[..., Tensor] | None = None
     limit: float = 1_000.0  # BCE of 1,000 needs logits near +-1,000: the weights have blown up
+    check_critic: Callable[[nn.Module], None] | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.d_steps, int) or isinstance(self.d_steps, bool) or self.d_steps < 1:
@@ -74,11 +75,87 @@ class GANLoss:
         return torch.sigmoid(outputs).mean() if self.probability else outputs.mean()
 
 
-#: Every objective by name: `TrainConfig(loss=...)`, `train --loss ...`, the lab's loss menu. Both
-#: are binary cross-entropy for D; they differ in G's loss (notebook 04).
+# ----------------------------------------------------------------- beyond binary cross-entropy
+def wasserstein_critic_loss(real: Tensor, fake: Tensor) -> Tensor:
+    """E[D(G(z))] - E[D(x)]: the critic scores real images high and fakes low (Arjovsky et al. 2017)."""
+    return fake.mean() - real.mean()
+
+
+def wasserstein_generator_loss(fake: Tensor) -> Tensor:
+    """-E[D(G(z))]: the generator raises the critic's score of its fakes."""
+    return -fake.mean()
+
+
+def gradient_penalty(
+    D: nn.Module,
+    real: Tensor,
+    fake: Tensor,
+    labels: Tensor | None = None,
+    generator: torch.Generator | None = None,
+    weight: float = 10.0,
+) -> Tensor:
+    """weight * E[(|grad D(x_hat)| - 1)^2] at random points x_hat between real and fake images
+    (Gulrajani et al. 2017): it pulls the critic's gradient norm towards 1, a 1-Lipschitz critic."""
+    shape = (real.shape[0],) + (1,) * (real.ndim - 1)  # one mixing weight per image
+    eps = torch.rand(shape, device=real.device, generator=generator)
+    x_hat = (eps * real + (1 - eps) * fake.detach()).requires_grad_(True)
+    scores = D(x_hat) if labels is None else D(x_hat, labels)
+    (grad,) = torch.autograd.grad(scores.sum(), x_hat, create_graph=True)  # (B, ...) like x_hat
+    return weight * ((grad.flatten(1).norm(dim=1) - 1) ** 2).mean()
+
+
+def no_batchnorm(D: nn.Module) -> None:
+    """WGAN-GP's penalty is a per-image gradient; BatchNorm makes each score depend on the batch."""
+    if any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in D.modules()):
+        raise ValueError(
+            "loss 'wgan-gp' needs a critic without BatchNorm: the gradient penalty is taken image by "
+            "image, and BatchNorm makes each image's score depend on the rest of the batch "
+            "(Gulrajani et al. 2017). Every gan_utils design's discriminator has none; remove it "
+            "from yours, or use another loss."
+        )
+
+
+def hinge_discriminator_loss(real: Tensor, fake: Tensor) -> Tensor:
+    """E[max(0, 1 - D(x))] + E[max(0, 1 + D(G(z)))]: only scores on the wrong side of +-1 count
+    (Lim & Ye 2017; Miyato et al. 2018 pair it with spectral norm)."""
+    return F.relu(1 - real).mean() + F.relu(1 + fake).mean()
+
+
+def least_squares_discriminator_loss(real: Tensor, fake: Tensor) -> Tensor:
+    """(E[(D(x) - 1)^2] + E[D(G(z))^2]) / 2: scores pulled to 1 for real, 0 for fake (Mao et al. 2017)."""
+    return (((real - 1) ** 2).mean() + (fake**2).mean()) / 2
+
+
+def least_squares_generator_loss(fake: Tensor) -> Tensor:
+    """E[(D(G(z)) - 1)^2] / 2: the generator pulls the scores of its fakes to 1."""
+    return ((fake - 1) ** 2).mean() / 2
+
+
+#: Every objective by name: `TrainConfig(loss=...)`, `train --loss ...`, the lab's loss menu. The
+#: first two are binary cross-entropy for D and differ in G's loss (notebook 04). WGAN-GP's authors
+#: train with Adam betas (0, 0.9) and lr 1e-4: TrainConfig(loss="wgan-gp", beta1=0.0, beta2=0.9).
 LOSSES: dict[str, GANLoss] = {
     "non-saturating": GANLoss("non-saturating", discriminator_loss, generator_loss),
     "saturating": GANLoss("saturating", discriminator_loss, saturating_generator_loss),
+    "wgan-gp": GANLoss(
+        "wgan-gp",
+        wasserstein_critic_loss,
+        wasserstein_generator_loss,
+        d_steps=5,
+        probability=False,
+        penalty=gradient_penalty,
+        limit=1e5,
+        check_critic=no_batchnorm,
+    ),
+    "hinge": GANLoss(
+        "hinge", hinge_discriminator_loss, wasserstein_generator_loss, probability=False
+    ),
+    "least-squares": GANLoss(
+        "least-squares",
+        least_squares_discriminator_loss,
+        least_squares_generator_loss,
+        probability=False,
+    ),
 }
 
 

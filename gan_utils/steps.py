@@ -26,12 +26,14 @@ def discriminator_step(
     fake: torch.Tensor,
     labels: torch.Tensor | None = None,
     loss: GANLoss | str = "non-saturating",
+    generator: torch.Generator | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """One discriminator update: real -> "real", fake -> "fake" (notebook 05); returns (loss_d,
     real_outputs, fake_outputs). `fake` is detached, so this loss never reaches the generator. A
     conditional D (notebook 09) also gets the `labels` (B,), the digit of each real image and fake.
 
     D has no batch statistics, so one forward pass over both halves equals two separate passes.
+    A loss with a penalty (WGAN-GP's) adds it to D's loss; `generator` seeds its random draws.
     """
     loss = get_loss(loss)
     B, fake = real.shape[0], fake.detach()
@@ -40,7 +42,7 @@ def discriminator_step(
     real_out, fake_out = outputs[:B], outputs[B:]
     loss_d = loss.d_loss(real_out, fake_out)
     if loss.penalty is not None:
-        loss_d = loss_d + loss.penalty(D, real, fake, labels)
+        loss_d = loss_d + loss.penalty(D, real, fake, labels, generator)
     opt_d.zero_grad(set_to_none=True)
     loss_d.backward()
     opt_d.step()
@@ -96,7 +98,9 @@ def train_step(gan: GAN, real: torch.Tensor, labels: torch.Tensor | None = None)
         z = torch.randn(B, gan.config.latent_dim, device=real.device, generator=gan.noise)
         fake = gan.G(z) if y is None else gan.G(z, y)  # (B, 100) -> (B, 1, 28, 28)
         x = real[i * B : (i + 1) * B]
-        loss_d, real_out, fake_out = discriminator_step(gan.D, gan.opt_d, x, fake, y, gan.loss)
+        loss_d, real_out, fake_out = discriminator_step(
+            gan.D, gan.opt_d, x, fake, y, gan.loss, generator=gan.noise
+        )
     # against the just-updated D, with the last D step's fakes (as in notebook 05)
     loss_g = generator_step(gan.D, gan.opt_g, fake, gan.loss, y)
     if gan.ema is not None:

@@ -146,13 +146,13 @@ def test_set_changes_learning_rates_live_and_noise_size_starts_afresh():
 def test_a_loss_added_to_the_package_plays_in_the_lab(monkeypatch):
     """The lab takes its objective from gan_utils.losses.LOSSES: one new entry, no lab change."""
     least_squares = GANLoss(
-        "least-squares",
+        "toy-least-squares",
         d_loss=lambda real, fake: ((real - 1) ** 2).mean() / 2 + (fake**2).mean() / 2,
         g_loss=lambda fake: ((fake - 1) ** 2).mean() / 2,
         probability=False,
     )
-    monkeypatch.setitem(LOSSES, "least-squares", least_squares)
-    lab = Lab(loss="least-squares", seed=3)
+    monkeypatch.setitem(LOSSES, "toy-least-squares", least_squares)
+    lab = Lab(loss="toy-least-squares", seed=3)
     g_before = weights(lab.G)
     lab.run(20)
     assert changed(g_before, lab.G) and (lab.d_updates, lab.g_updates) == (20, 20)

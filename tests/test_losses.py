@@ -96,3 +96,55 @@ def test_non_saturating_gradient_is_larger_when_d_rejects_fakes():
     torch.testing.assert_close(g_sat * n, -p)  # -p per element: vanishes as p -> 0
     assert (g_ns.abs() > g_sat.abs()).all()
     assert (g_ns.abs() / g_sat.abs())[0] > 1000
+
+
+# ------------------------------------------------------------------- beyond cross-entropy
+def test_wasserstein_hinge_and_least_squares_match_their_formulas():
+    from gan_utils.losses import LOSSES
+
+    real, fake = torch.tensor(REAL).unsqueeze(1), torch.tensor(FAKE).unsqueeze(1)
+    mean = lambda v: sum(v) / len(v)  # noqa: E731
+    expected = {
+        "wgan-gp": (mean(FAKE) - mean(REAL), -mean(FAKE)),
+        "hinge": (
+            mean([max(0, 1 - r) for r in REAL]) + mean([max(0, 1 + f) for f in FAKE]),
+            -mean(FAKE),
+        ),
+        "least-squares": (
+            (mean([(r - 1) ** 2 for r in REAL]) + mean([f**2 for f in FAKE])) / 2,
+            mean([(f - 1) ** 2 for f in FAKE]) / 2,
+        ),
+    }
+    for name, (d_value, g_value) in expected.items():
+        loss = LOSSES[name]
+        assert loss.d_loss(real, fake).item() == pytest.approx(d_value), name
+        assert loss.g_loss(fake).item() == pytest.approx(g_value), name
+        assert not loss.probability  # scores, not probabilities: logged as raw means
+        assert loss.judge(real).item() == pytest.approx(mean(REAL))
+
+
+@pytest.mark.parametrize(("norm", "penalty"), [(1.0, 0.0), (2.0, 10.0), (0.5, 2.5)])
+def test_the_gradient_penalty_is_zero_exactly_for_a_critic_of_slope_one(norm, penalty):
+    """A linear critic D(x) = <w, x> has gradient w everywhere: the penalty is 10 (|w| - 1)^2."""
+    from gan_utils.losses import gradient_penalty
+
+    D = nn.Sequential(nn.Flatten(), nn.Linear(784, 1, bias=False))
+    with torch.no_grad():
+        w = torch.randn(1, 784)
+        D[1].weight.copy_(norm * w / w.norm())
+    real, fake = torch.randn(8, 1, 28, 28), torch.randn(8, 1, 28, 28)
+    gp = gradient_penalty(D, real, fake, generator=torch.Generator().manual_seed(0))
+    assert gp.item() == pytest.approx(penalty, abs=1e-4)
+    gp.backward()  # the penalty trains the critic: it pushes |w| towards 1, and not at all at 1
+    pushed = D[1].weight.grad.norm().item()
+    assert pushed > 1.0 if penalty > 0 else pushed < 1e-4
+
+
+def test_wgan_gp_refuses_a_critic_with_batchnorm():
+    from gan_utils.config import TrainConfig
+    from gan_utils.gan import build_gan
+
+    D = nn.Sequential(nn.Flatten(), nn.Linear(784, 16), nn.BatchNorm1d(16), nn.Linear(16, 1))
+    with pytest.raises(ValueError, match="wgan-gp.*BatchNorm"):
+        build_gan(TrainConfig(loss="wgan-gp", device="cpu"), D=D)
+    build_gan(TrainConfig(loss="hinge", device="cpu"), D=D)  # only WGAN-GP's penalty minds

@@ -34,7 +34,7 @@ def same_weights(a: torch.nn.Module, b: torch.nn.Module) -> bool:
 
 
 LEAST_SQUARES = GANLoss(  # LSGAN (Mao et al. 2017), written in a few lines
-    "least-squares",
+    "toy-least-squares",
     d_loss=lambda real, fake: ((real - 1) ** 2).mean() / 2 + (fake**2).mean() / 2,
     g_loss=lambda fake: ((fake - 1) ** 2).mean() / 2,
     probability=False,
@@ -42,8 +42,8 @@ LEAST_SQUARES = GANLoss(  # LSGAN (Mao et al. 2017), written in a few lines
 
 
 def test_a_toy_loss_trains_through_the_normal_trainer(mnist, tmp_path, monkeypatch):
-    monkeypatch.setitem(LOSSES, "least-squares", LEAST_SQUARES)  # one entry; no trainer change
-    gan = build_gan(config(loss="least-squares"))
+    monkeypatch.setitem(LOSSES, "toy-least-squares", LEAST_SQUARES)  # one entry; no trainer change
+    gan = build_gan(config(loss="toy-least-squares"))
     assert gan.loss is LEAST_SQUARES
     before = [p.detach().clone() for p in gan.G.parameters()]
     history = train(gan, images=mnist[0], out_dir=tmp_path, progress=False)
@@ -60,11 +60,11 @@ def test_a_toy_loss_trains_through_the_normal_trainer(mnist, tmp_path, monkeypat
 
 
 def test_resume_of_a_loss_this_package_does_not_know_says_so(mnist, tmp_path, monkeypatch):
-    monkeypatch.setitem(LOSSES, "least-squares", LEAST_SQUARES)
-    train(build_gan(config(epochs=1, loss="least-squares")), images=mnist[0], out_dir=tmp_path,
+    monkeypatch.setitem(LOSSES, "toy-least-squares", LEAST_SQUARES)
+    train(build_gan(config(epochs=1, loss="toy-least-squares")), images=mnist[0], out_dir=tmp_path,
           progress=False)  # fmt: skip
-    monkeypatch.delitem(LOSSES, "least-squares")
-    with pytest.raises(CheckpointError, match="least-squares"):
+    monkeypatch.delitem(LOSSES, "toy-least-squares")
+    with pytest.raises(CheckpointError, match="toy-least-squares"):
         resume_gan(tmp_path / "checkpoint.pt")
 
 
@@ -173,3 +173,18 @@ def test_unknown_losses_and_bad_d_steps_are_refused():
         TrainConfig(d_steps=0)
     with pytest.raises(ValueError, match="d_steps"):
         GANLoss("x", LEAST_SQUARES.d_loss, LEAST_SQUARES.g_loss, d_steps=0)
+
+
+@pytest.mark.parametrize("loss", ["wgan-gp", "hinge", "least-squares"])
+def test_every_built_in_loss_trains_and_resumes_exactly(mnist, tmp_path, loss):
+    straight = build_gan(config(loss=loss, epochs=2, beta1=0.0, beta2=0.9))
+    train(straight, images=mnist[0], progress=False)
+    first = build_gan(config(loss=loss, epochs=2, beta1=0.0, beta2=0.9))
+    train(first, epochs=1, images=mnist[0], out_dir=tmp_path, progress=False)
+    resumed = resume_gan(tmp_path / "checkpoint.pt")
+    train(resumed, images=mnist[0], out_dir=tmp_path, progress=False)
+    assert same_weights(resumed.G, straight.G) and same_weights(resumed.D, straight.D)
+    assert resumed.history["loss_d"] == straight.history["loss_d"]
+    assert all(torch.isfinite(torch.tensor(straight.history["loss_d"])))
+    expected_steps = 192 // (32 * LOSSES[loss].d_steps)  # WGAN-GP: 5 critic batches per step
+    assert straight.history["steps"] == [expected_steps] * 2

@@ -148,7 +148,7 @@ class Lab:
         with torch.no_grad():  # D's step detaches the fakes anyway: skip G's graph
             fake = self.G(self.noise())  # (B, noise_dim) -> (B, 2)
         loss_d, real_out, fake_out = discriminator_step(
-            self.D, self.opt_d, real, fake, loss=self.loss
+            self.D, self.opt_d, real, fake, loss=self.loss, generator=self.rng
         )
         self.d_updates += 1
         judge = self.loss.judge  # mean probability of "real" (or mean score, for a critic)
