@@ -134,6 +134,8 @@ def least_squares_generator_loss(fake: Tensor) -> Tensor:
 #: Every objective by name: `TrainConfig(loss=...)`, `train --loss ...`, the lab's loss menu. The
 #: first two are binary cross-entropy for D and differ in G's loss (notebook 04). WGAN-GP's authors
 #: train with Adam betas (0, 0.9) and lr 1e-4: TrainConfig(loss="wgan-gp", beta1=0.0, beta2=0.9).
+#: Which critic: WGAN-GP takes any design's discriminator (none has BatchNorm; the penalty refuses
+#: one that does); hinge was introduced with the spectrally normalised one (design "dcgan").
 LOSSES: dict[str, GANLoss] = {
     "non-saturating": GANLoss("non-saturating", discriminator_loss, generator_loss),
     "saturating": GANLoss("saturating", discriminator_loss, saturating_generator_loss),

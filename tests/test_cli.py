@@ -166,6 +166,17 @@ def test_train_command_runs_and_resumes(tmp_path, mnist_root, capsys):
     assert load_checkpoint(out / "checkpoint.pt")["epoch"] == 2
 
 
+@pytest.mark.parametrize("loss", ["wgan-gp", "hinge"])
+def test_train_with_another_loss_on_a_time_budget_writes_a_whole_run(tmp_path, mnist_root, loss):
+    out = tmp_path / loss
+    args = ["train", "--loss", loss, "--time-budget", "2", "--limit", "640", "--device", "cpu"]
+    assert main([*args, "--data-root", str(mnist_root), "--out", str(out)]) == 0
+    files = {p.name for p in out.iterdir()}
+    assert files >= {"checkpoint.pt", "generator.pt", "progress.gif", "losses.png", "samples"}
+    state = load_checkpoint(out / "checkpoint.pt")
+    assert state["config"]["loss"] == loss and state["epoch"] >= 1
+
+
 def test_train_into_is_callable_from_python(tmp_path, mnist_root, monkeypatch):
     """A notebook's way to do what `train` does: a whole run folder, and a GAN back."""
     import gan_utils.runs
