@@ -4,14 +4,17 @@ counting, presets, the renderer and the widget's controls."""
 from __future__ import annotations
 
 import io
+import math
 from dataclasses import replace
 
+import numpy as np
 import pytest
 import torch
-from PIL import Image
+from PIL import Image, ImageDraw
 
 import gan_utils.lab as lab_module
 import gan_utils.lab.game as game_module
+import gan_utils.lab.render as render_module
 from gan_utils import steps
 from gan_utils.lab import (
     DATASETS,
@@ -19,12 +22,14 @@ from gan_utils.lab import (
     Lab,
     LabConfig,
     LabWidget,
+    draw_plane,
     modes_covered,
     render_png,
     ring_coverage,
     ring_modes,
     sample_data,
 )
+from gan_utils.lab.game import HISTORY_KEYS as HISTORY
 from gan_utils.losses import LOSSES, GANLoss, generator_loss
 
 
@@ -249,3 +254,85 @@ def test_the_counter_shows_the_time_of_the_frame_it_describes(monkeypatch):
 def test_changing_the_config_keeps_validation():
     with pytest.raises(ValueError, match="d_steps"):
         replace(LabConfig(), d_steps=1000)
+
+
+# ----------------------------------------------------------------- a critic in the lab (wgan-gp)
+def ramp(low: float, high: float, size: int = 64) -> torch.Tensor:
+    """A stand-in for Lab.d_map: values rising from low (left) to high (right), (size, size)."""
+    return torch.linspace(low, high, size).expand(size, size).clone()
+
+
+def heat_pixels(lab: Lab) -> tuple[torch.Tensor, bool]:
+    """The plane's heatmap palette indices (no dots, no arrows) and whether a contour is drawn."""
+    pixels = torch.from_numpy(np.asarray(draw_plane(lab, arrows=False))).flatten().long()
+    return pixels[pixels < render_module.HEAT], bool((pixels == render_module.BLACK).any())
+
+
+def drawn_text(monkeypatch, lab: Lab) -> str:
+    """Every string render_png draws (charts, legend, settings)."""
+    texts, text = [], ImageDraw.ImageDraw.text
+
+    def spy(self, xy, string, *args, **kwargs):
+        texts.append(string)
+        return text(self, xy, string, *args, **kwargs)
+
+    monkeypatch.setattr(ImageDraw.ImageDraw, "text", spy)
+    assert render_png(lab).startswith(b"\x89PNG")
+    return " | ".join(texts)
+
+
+def test_a_probability_heatmap_is_d_from_0_to_1_with_its_half_contour(monkeypatch):
+    lab = Lab()
+    lab.d_map = lambda size: ramp(0.2, 0.8, size)  # probabilities 0.2 .. 0.8
+    heat, contour = heat_pixels(lab)
+    assert contour  # the 0.5 line, where D changes its mind
+    lo, hi = round(0.2 * (render_module.HEAT - 1)), round(0.8 * (render_module.HEAT - 1))
+    assert lo - 1 <= heat.min() and heat.max() <= hi + 1  # the palette's middle only
+    assert "D's outputs" in drawn_text(monkeypatch, lab)
+
+
+def test_a_critics_heatmap_spans_the_palette_without_a_contour(monkeypatch):
+    lab = Lab(loss="wgan-gp", d_steps=5)
+    lab.run(3)
+    lab.d_map = lambda size: ramp(-3.0, 7.0, size)  # raw scores, no fixed scale
+    heat, contour = heat_pixels(lab)
+    assert not contour  # a score has no 0.5
+    assert heat.min() <= 1 and heat.max() >= render_module.HEAT - 2  # lowest purple, highest green
+    text = drawn_text(monkeypatch, lab)
+    assert "critic score, low" in text and "critic's mean scores" in text
+    assert "D's outputs" not in text
+
+
+@pytest.mark.parametrize("loss", [name for name, loss in LOSSES.items() if not loss.probability])
+def test_every_critic_loss_trains_and_renders(loss):
+    lab = Lab(loss=loss, seed=1)
+    lab.run(5)
+    assert all(math.isfinite(v) for key in ("loss_d", "loss_g") for v in lab.history[key])
+    assert render_png(lab).startswith(b"\x89PNG")
+
+
+def test_the_wgan_gp_lab_keeps_its_critics_gradient_near_1_between_real_and_fake():
+    lab = Lab(loss="wgan-gp", d_steps=5, seed=0)
+    lab.run(100)
+    assert all(math.isfinite(v) for key in HISTORY for v in lab.history[key])
+    g = torch.Generator().manual_seed(5)
+    real, fake = sample_data("ring", 1000, g), lab.fakes(1000)  # (1000, 2) each
+    eps = torch.rand(1000, 1, generator=g)
+    x = (eps * real + (1 - eps) * fake).requires_grad_(True)
+    (grad,) = torch.autograd.grad(lab.D(x).sum(), x)
+    norm = grad.norm(dim=1)  # (1000,)
+    # Measured after 100 steps, seeds 0-2: mean norm 0.96 to 1.08, mean |norm - 1| 0.11 to 0.17;
+    # before training 0.11 and 0.89 (the penalty pulls the norm to 1 within 20 steps).
+    assert abs(norm.mean().item() - 1) < 0.2 and (norm - 1).abs().mean() < 0.3
+
+
+def test_picking_a_loss_in_the_widget_sets_its_own_d_steps():
+    w = LabWidget()
+    w.controls["loss"].value = "wgan-gp"
+    assert w.lab.config.loss == "wgan-gp" and w.lab.config.d_steps == LOSSES["wgan-gp"].d_steps == 5
+    assert w.controls["d_steps"].value == 5 and w.controls["preset"].value == lab_module.CUSTOM
+    w.controls["d_steps"].value = 3  # the slider still moves freely
+    assert w.lab.config.d_steps == 3
+    w.controls["loss"].value = "hinge"
+    assert w.lab.config.d_steps == w.controls["d_steps"].value == 1
+    assert set(w.controls["loss"].options) == set(LOSSES)

@@ -3,6 +3,11 @@
 `draw_plane` draws D(x) over the plane with the real points, the fakes and G's push on each;
 `draw_lab` adds the charts of the losses and of D's outputs, and the settings; `render_png` encodes
 it with PIL and numpy, without matplotlib, so a frame is cheap enough to redraw after every step.
+
+For a loss whose D gives probabilities (`GANLoss.probability`) the heatmap is D(x) from 0 to 1 with
+its 0.5 contour, and the charts mark 0.5 and ln 2. A critic's score (wgan-gp, hinge, least-squares)
+has no fixed scale and no 0.5: the heatmap spans the score's range over the view, low to high, with
+no contour, and both charts scale to their recent values, with a grey line at 0.
 """
 
 from __future__ import annotations
@@ -55,15 +60,22 @@ def _dots(canvas: np.ndarray, xy: np.ndarray, index: int, r: int) -> None:
 
 def draw_plane(lab: Lab, arrows: bool = True) -> Image.Image:
     """The plane: D(x) as a heatmap (green = real) with its 0.5 contour in black, real points
-    (green), fakes (pink) and the generator's push on each fake as a line (notebook 10)."""
-    grid = lab.d_map(64).numpy()  # (64, 64) in [0, 1]
+    (green), fakes (pink) and the generator's push on each fake as a line (notebook 10).
+    For a critic (a loss with probability=False) the heatmap is its score, normalised over the
+    view from its lowest (purple) to its highest (green), with no contour: a score has no 0.5."""
+    grid = lab.d_map(64).numpy()  # (64, 64): in [0, 1], or a critic's raw scores
+    critic = not lab.loss.probability
+    if critic:
+        low, high = float(grid.min()), float(grid.max())
+        grid = (grid - low) / max(high - low, 1e-12)  # the view's lowest score 0, its highest 1
     smooth = np.asarray(Image.fromarray(grid, mode="F").resize((PLANE, PLANE), Image.BILINEAR))
     canvas = (np.clip(smooth, 0, 1) * (HEAT - 1) + 0.5).astype(np.uint8)  # (PLANE, PLANE)
-    above = smooth > 0.5
-    edge = np.zeros_like(above)
-    edge[:, 1:] |= above[:, 1:] != above[:, :-1]
-    edge[1:, :] |= above[1:, :] != above[:-1, :]
-    canvas[edge] = BLACK  # the 0.5 contour: where D changes its mind
+    if not critic:
+        above = smooth > 0.5
+        edge = np.zeros_like(above)
+        edge[:, 1:] |= above[:, 1:] != above[:, :-1]
+        edge[1:, :] |= above[1:, :] != above[:-1, :]
+        canvas[edge] = BLACK  # the 0.5 contour: where D changes its mind
     _dots(canvas, _to_pixels(lab.real_show), REAL, r=1)
     fake, push = lab.push()
     start = _to_pixels(fake)
@@ -77,6 +89,15 @@ def draw_plane(lab: Lab, arrows: bool = True) -> Image.Image:
         for (x0, y0), (dx, dy) in zip(start.tolist(), vec.tolist(), strict=True):
             draw.line((x0, y0, x0 + dx, y0 + dy), fill=ARROW)
     return image
+
+
+def _span(*series: list[float]) -> tuple[float, float]:
+    """A chart's y range for a critic: the last CHART_W finite values of `series` and 0, plus a
+    tenth of the range on each side (at least 0.1)."""
+    recent = [v for s in series for v in s[-CHART_W:] if math.isfinite(v)] + [0.0]
+    low, high = min(recent), max(recent)
+    pad = max(0.1 * (high - low), 0.1)
+    return low - pad, high + pad
 
 
 def _chart(draw: ImageDraw.ImageDraw, left: int, top: int, series: dict[str, tuple[list, int]],
@@ -113,23 +134,31 @@ def _chart(draw: ImageDraw.ImageDraw, left: int, top: int, series: dict[str, tup
 def draw_lab(lab: Lab, arrows: bool = True) -> Image.Image:
     """The whole view, a palette image: the plane on the left; on the right the last CHART_W
     updates' losses (grey lines: ln 2 and, for the saturating loss, -ln 2: the values at the
-    equilibrium of notebook 04) and D's outputs (grey line: 0.5), and the settings."""
+    equilibrium of notebook 04) and D's outputs (grey line: 0.5), and the settings. For a critic
+    both charts span their recent values with a grey line at 0, and the text says the heatmap is
+    its score from low to high."""
     image = Image.new("P", (PLANE + CHART_W + 10, PLANE), WHITE)
     image.putpalette(_PALETTE_BYTES)
     image.paste(draw_plane(lab, arrows), (0, 0))
     draw, h, left = ImageDraw.Draw(image), lab.history, PLANE + 10
-    recent = [v for v in h["loss_g"][-CHART_W:] + h["loss_d"][-CHART_W:] if math.isfinite(v)]
-    high = min(6.0, max(2.0, *recent)) if recent else 2.0
-    low = max(-6.0, min(-1.0, *recent)) if min(recent, default=0) < 0 else 0.0
-    marks = [math.log(2), -math.log(2)] if low < 0 else [math.log(2)]
-    _chart(draw, left, 0, {"loss D": (h["loss_d"], BLUE), "loss G": (h["loss_g"], FAKE)},
-           low, high, "losses", marks)  # fmt: skip
-    _chart(draw, left, CHART_H + 2, {"D(x)": (h["d_real"], REAL), "D(G(z))": (h["d_fake"], FAKE)},
-           0.0, 1.0, "D's outputs", [0.5])  # fmt: skip
+    losses = {"loss D": (h["loss_d"], BLUE), "loss G": (h["loss_g"], FAKE)}
+    outputs = {"D(x)": (h["d_real"], REAL), "D(G(z))": (h["d_fake"], FAKE)}
     c = lab.config
     text = (f"step {lab.steps}  (D updates {lab.d_updates}, G updates {lab.g_updates})\n"
             f"{c.dataset}, lr D {c.lr_d:g}, lr G {c.lr_g:g}, {c.d_steps} D per G,\n"
             f"noise size {c.noise_dim}, {c.loss} loss")  # fmt: skip
+    if lab.loss.probability:
+        recent = [v for v in h["loss_g"][-CHART_W:] + h["loss_d"][-CHART_W:] if math.isfinite(v)]
+        high = min(6.0, max(2.0, *recent)) if recent else 2.0
+        low = max(-6.0, min(-1.0, *recent)) if min(recent, default=0) < 0 else 0.0
+        marks = [math.log(2), -math.log(2)] if low < 0 else [math.log(2)]
+        _chart(draw, left, 0, losses, low, high, "losses", marks)
+        _chart(draw, left, CHART_H + 2, outputs, 0.0, 1.0, "D's outputs", [0.5])
+    else:  # a critic's score: no fixed scale, no 0.5, no ln 2
+        _chart(draw, left, 0, losses, *_span(h["loss_d"], h["loss_g"]), "losses", [0.0])
+        scores = _span(h["d_real"], h["d_fake"])
+        _chart(draw, left, CHART_H + 2, outputs, *scores, "critic's mean scores", [0.0])
+        text += "\nplane: critic score, low (purple) .. high (green)"
     draw.multiline_text((left + 4, 2 * CHART_H + 10), text, fill=TEXT, font=_FONT)
     return image
 

@@ -60,8 +60,10 @@ class LabWidget(widgets.VBox):
                                          continuous_update=False, style=style),
             "noise_dim": widgets.IntSlider(value=c.noise_dim, min=1, max=16, description="noise size",
                                            continuous_update=False, style=style),
-            "loss": widgets.ToggleButtons(options=list(LOSSES), value=c.loss, description="G's loss",
-                                          style=style),
+            # A Dropdown, like preset and data: five ToggleButtons of about 150 px each would not
+            # fit beside the sliders on ipywidgets 7.7 (Colab) or 8.
+            "loss": widgets.Dropdown(options=list(LOSSES), value=c.loss, description="loss",
+                                     style=style),
         }  # fmt: skip
         self.counter = widgets.Label()
         self.counter.add_class("gan-lab-counter")  # the browser test reads the step count here
@@ -100,7 +102,12 @@ class LabWidget(widgets.VBox):
             if change["new"] != CUSTOM:
                 self.load_preset(change["new"])
             return
-        self.lab.set(**{key: change["new"]})
+        changes = {key: change["new"]}
+        if key == "loss":
+            # Picking a loss also sets D steps per G to that loss's own (5 for wgan-gp, 1 for the
+            # others), as the trainer does; the slider still moves freely afterwards.
+            changes["d_steps"] = LOSSES[change["new"]].d_steps
+        self.lab.set(**changes)
         self._sync(preset=CUSTOM)
         self.redraw()
 
