@@ -56,6 +56,11 @@ class TrainConfig:
         None, "discriminator updates per generator update (default: the loss's)"
     )
     ema_decay: float = _option(0.99, "decay of the generator's moving average, EMA (0: off)")
+    ema_gamma: float = _option(
+        0.0,
+        "a power-function EMA instead: decay (1 - 1/t)^(gamma + 1) after t steps, an average that "
+        "lags by 1/(gamma + 2) of the run (0: the fixed ema_decay)",
+    )
     time_budget: float | None = _option(
         None, "stop after this many seconds of training, on a finished step (--epochs caps it)"
     )
@@ -108,6 +113,8 @@ class TrainConfig:
             raise ValueError(
                 f"ema_decay must be 0 (off) or between 0 and 1, got {self.ema_decay!r}."
             )
+        if not (isinstance(self.ema_gamma, (int, float)) and 0 <= self.ema_gamma <= 1000):
+            raise ValueError(f"ema_gamma must be from 0 (off) to 1,000, got {self.ema_gamma!r}.")
         if self.time_budget is not None and not (
             math.isfinite(self.time_budget) and self.time_budget > 0
         ):

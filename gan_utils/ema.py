@@ -63,19 +63,28 @@ class EMA:
     activations of the raw weights, not of the averaged ones, and drawing with them spoils the
     average. So `generator()` recomputes them for the averaged weights, from a fixed set of noise
     batches (the same every time, so a resumed run draws the same digits).
+
+    With `gamma` > 0 the decay is not fixed but grows with the run, (1 - 1/t)^(gamma + 1) after t
+    updates: a power-function EMA (Karras et al. 2024). Step tau weighs about tau^gamma in the
+    average, so the average lags the raw weights by about 1/(gamma + 2) of the run, however many
+    steps the run makes (`decay` is then unused).
     """
 
-    def __init__(self, model: nn.Module, decay: float = 0.999) -> None:
+    def __init__(self, model: nn.Module, decay: float = 0.999, gamma: float = 0.0) -> None:
         if not 0.0 < decay < 1.0:
             raise ValueError(f"EMA decay must be between 0 and 1 (e.g. 0.999), got {decay!r}.")
-        self.decay = decay
+        if not gamma >= 0:
+            raise ValueError(f"EMA gamma must be 0 (a fixed decay) or more, got {gamma!r}.")
+        self.decay, self.gamma = decay, gamma
         self.updates = 0
         self.model = copy.deepcopy(model).eval().requires_grad_(False)
         self._fresh_at = -1  # `updates` when the BatchNorm statistics were last recomputed
 
     def current_decay(self) -> float:
-        """The decay of the next update, after the warm-up."""
+        """The decay of the next update: the fixed decay after a warm-up, or the power function's."""
         t = self.updates + 1
+        if self.gamma:
+            return (1 - 1 / t) ** (self.gamma + 1)
         return min(self.decay, (1 + t) / (10 + t))
 
     @torch.no_grad()
@@ -93,9 +102,15 @@ class EMA:
         return self.model.eval()
 
     def state_dict(self) -> dict[str, Any]:
-        return {"decay": self.decay, "updates": self.updates, "model": self.model.state_dict()}
+        return {
+            "decay": self.decay,
+            "gamma": self.gamma,
+            "updates": self.updates,
+            "model": self.model.state_dict(),
+        }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.decay, self.updates = float(state["decay"]), int(state["updates"])
+        self.gamma = float(state["gamma"])
         self.model.load_state_dict(state["model"])
         self._fresh_at = -1

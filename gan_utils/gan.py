@@ -107,7 +107,7 @@ def build_gan(config: TrainConfig, G: nn.Module | None = None, D: nn.Module | No
         shuffle,
         noise,
         device,
-        ema=EMA(G, config.ema_decay) if config.ema_decay else None,
+        ema=EMA(G, config.ema_decay, config.ema_gamma) if config.ema_decay else None,
         fixed_labels=cycle_labels(config.n_fixed, G.n_classes, device)
         if is_conditional(G)
         else None,
@@ -138,13 +138,13 @@ def change_options(gan: GAN, **new: Any) -> dict[str, tuple[Any, Any]]:
     config = TrainConfig(**{**cfg.to_dict(), **{k: v for k, (_, v) in changed.items()}})
     _check_players(gan.G, gan.D, config)
     gan.config = config
-    if "ema_decay" in changed:  # a new decay from here on; 0 switches the average off
+    if {"ema_decay", "ema_gamma"} & changed.keys():  # from here on; ema_decay 0 switches it off
         if not gan.config.ema_decay:
             gan.ema = None
         elif gan.ema is None:
-            gan.ema = EMA(gan.G, gan.config.ema_decay)
+            gan.ema = EMA(gan.G, gan.config.ema_decay, gan.config.ema_gamma)
         else:
-            gan.ema.decay = gan.config.ema_decay
+            gan.ema.decay, gan.ema.gamma = gan.config.ema_decay, gan.config.ema_gamma
     for opt in (gan.opt_g, gan.opt_d):
         for group in opt.param_groups:
             group["lr"] = gan.config.lr

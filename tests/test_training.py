@@ -343,3 +343,20 @@ def test_precision_sets_the_layers_number_format_and_keeps_weights_float32(
         assert {p.dtype for p in model.parameters()} == {torch.float32}
     assert load_checkpoint(tmp_path / "checkpoint.pt")["config"]["precision"] == precision
     assert resume_gan(tmp_path / "checkpoint.pt").config.precision == precision
+
+
+@pytest.mark.parametrize("gamma", [2.0, 8.0])
+def test_a_power_function_ema_lags_by_a_fixed_share_of_the_run(gamma):
+    """Step tau weighs tau^gamma: the average of the weights w_t = t lags by T / (gamma + 2)."""
+    from gan_utils.ema import EMA
+
+    model = torch.nn.Linear(1, 1, bias=False)
+    ema = EMA(model, gamma=gamma)
+    for steps in (500, 5000):  # the same share of a short and of a long run
+        for t in range(ema.updates + 1, steps + 1):
+            model.weight.data.fill_(float(t))
+            ema.update(model)
+        lag = 1 - ema.model.weight.item() / steps
+        assert lag == pytest.approx(1 / (gamma + 2), rel=0.02)
+    state = ema.state_dict()
+    assert state["gamma"] == gamma and state["updates"] == 5000
