@@ -158,7 +158,9 @@ def draw_lab(lab: Lab, arrows: bool = True) -> Image.Image:
         _chart(draw, left, 0, losses, *_span(h["loss_d"], h["loss_g"]), "losses", [0.0])
         scores = _span(h["d_real"], h["d_fake"])
         _chart(draw, left, CHART_H + 2, outputs, *scores, "critic's mean scores", [0.0])
-        text += "\nplane: critic score, low (purple) .. high (green)"
+        # three lines fit under the charts: the last one says what the plane shows
+        text = text.replace(f"noise size {c.noise_dim}, {c.loss} loss",
+                            f"noise {c.noise_dim}, {c.loss}: plane = score")  # fmt: skip
     draw.multiline_text((left + 4, 2 * CHART_H + 10), text, fill=TEXT, font=_FONT)
     return image
 

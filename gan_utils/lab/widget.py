@@ -102,12 +102,9 @@ class LabWidget(widgets.VBox):
             if change["new"] != CUSTOM:
                 self.load_preset(change["new"])
             return
-        changes = {key: change["new"]}
-        if key == "loss":
-            # Picking a loss also sets D steps per G to that loss's own (5 for wgan-gp, 1 for the
-            # others), as the trainer does; the slider still moves freely afterwards.
-            changes["d_steps"] = LOSSES[change["new"]].d_steps
-        self.lab.set(**changes)
+        # One control changes one setting: picking a loss leaves D steps per G as they are (a preset's
+        # 5 D steps stay when its loss is switched, as in notebook 10's first exercise).
+        self.lab.set(**{key: change["new"]})
         self._sync(preset=CUSTOM)
         self.redraw()
 
