@@ -24,14 +24,14 @@ def check_health(window: torch.Tensor, steps: int, gan: GAN, step: int) -> None:
     """Raise TrainingDiverged if the mean losses in `window` (summed over `steps` steps) broke the rule."""
     loss_d, loss_g = (window[:2] / steps).tolist()
     limit = gan.loss.limit
-    if all(math.isfinite(v) and abs(v) <= limit for v in (loss_d, loss_g)):
+    finite = math.isfinite(loss_d) and math.isfinite(loss_g)
+    if finite and max(abs(loss_d), abs(loss_g)) <= limit:
         return
     kept = (
         f"the last good checkpoint (epoch {gan.saved_epoch}) was kept"
         if gan.saved_epoch
         else "no checkpoint of this run was written"
     )
-    finite = all(map(math.isfinite, (loss_d, loss_g)))
     what = "not finite" if not finite else f"above {limit:,.0f} in size"
     raise TrainingDiverged(
         f"training diverged in epoch {gan.epoch + 1} by step {step}: mean losses over the last {steps} "

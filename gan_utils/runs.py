@@ -55,8 +55,6 @@ def check_device(name: str | None) -> torch.device:
     """The device `name` asks for, or UsageError saying why it cannot be used."""
     try:
         device = get_device(name)
-        if device.type == "cuda" and (device.index or 0) >= torch.cuda.device_count():
-            raise RuntimeError(f"there are {torch.cuda.device_count()} CUDA devices")
     except (RuntimeError, ValueError) as exc:
         raise UsageError(
             f"device {name!r} cannot be used ({str(exc).splitlines()[0]}). Use cpu, cuda or mps, "

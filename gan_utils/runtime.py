@@ -54,6 +54,11 @@ def get_device(prefer: str | None = None) -> torch.device:
                 "device='cuda' was asked for but no CUDA GPU is visible. "
                 "In Colab: Runtime > Change runtime type > GPU; elsewhere use device='cpu'."
             )
+        if device.type == "cuda" and (device.index or 0) >= torch.cuda.device_count():
+            raise RuntimeError(
+                f"device={prefer!r} was asked for but there are {torch.cuda.device_count()} CUDA "
+                "devices (cuda:0 is the first)."
+            )
         if device.type == "mps" and not torch.backends.mps.is_available():
             raise RuntimeError("device='mps' was asked for but Apple's MPS is not available here.")
         return device

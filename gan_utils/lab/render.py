@@ -136,7 +136,7 @@ def draw_lab(lab: Lab, arrows: bool = True) -> Image.Image:
     updates' losses (grey lines: ln 2 and, for the saturating loss, -ln 2: the values at the
     equilibrium of notebook 04) and D's outputs (grey line: 0.5), and the settings. For a critic
     both charts span their recent values with a grey line at 0, and the text says the heatmap is
-    its score from low to high."""
+    its score."""
     image = Image.new("P", (PLANE + CHART_W + 10, PLANE), WHITE)
     image.putpalette(_PALETTE_BYTES)
     image.paste(draw_plane(lab, arrows), (0, 0))
@@ -144,9 +144,11 @@ def draw_lab(lab: Lab, arrows: bool = True) -> Image.Image:
     losses = {"loss D": (h["loss_d"], BLUE), "loss G": (h["loss_g"], FAKE)}
     outputs = {"D(x)": (h["d_real"], REAL), "D(G(z))": (h["d_fake"], FAKE)}
     c = lab.config
+    # three lines fit under the charts; for a critic the last one also says what the plane shows
+    last = (f"noise size {c.noise_dim}, {c.loss} loss" if lab.loss.probability
+            else f"noise {c.noise_dim}, {c.loss}: plane = score")  # fmt: skip
     text = (f"step {lab.steps}  (D updates {lab.d_updates}, G updates {lab.g_updates})\n"
-            f"{c.dataset}, lr D {c.lr_d:g}, lr G {c.lr_g:g}, {c.d_steps} D per G,\n"
-            f"noise size {c.noise_dim}, {c.loss} loss")  # fmt: skip
+            f"{c.dataset}, lr D {c.lr_d:g}, lr G {c.lr_g:g}, {c.d_steps} D per G,\n{last}")  # fmt: skip
     if lab.loss.probability:
         recent = [v for v in h["loss_g"][-CHART_W:] + h["loss_d"][-CHART_W:] if math.isfinite(v)]
         high = min(6.0, max(2.0, *recent)) if recent else 2.0
@@ -158,9 +160,6 @@ def draw_lab(lab: Lab, arrows: bool = True) -> Image.Image:
         _chart(draw, left, 0, losses, *_span(h["loss_d"], h["loss_g"]), "losses", [0.0])
         scores = _span(h["d_real"], h["d_fake"])
         _chart(draw, left, CHART_H + 2, outputs, *scores, "critic's mean scores", [0.0])
-        # three lines fit under the charts: the last one says what the plane shows
-        text = text.replace(f"noise size {c.noise_dim}, {c.loss} loss",
-                            f"noise {c.noise_dim}, {c.loss}: plane = score")  # fmt: skip
     draw.multiline_text((left + 4, 2 * CHART_H + 10), text, fill=TEXT, font=_FONT)
     return image
 
