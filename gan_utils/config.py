@@ -55,11 +55,16 @@ class TrainConfig:
     d_steps: int | None = _option(
         None, "discriminator updates per generator update (default: the loss's)"
     )
-    ema_decay: float = _option(0.99, "decay of the generator's moving average, EMA (0: off)")
+    # The moving average (EMA) of G's weights that samples and generator.pt use: a power-function
+    # EMA by default, whose window grows with the run, so it suits a slow CPU and a fast GPU alike
+    # (experiments/ema_window, benchmarks/README.md).
     ema_gamma: float = _option(
-        0.0,
-        "a power-function EMA instead: decay (1 - 1/t)^(gamma + 1) after t steps, an average that "
-        "lags by 1/(gamma + 2) of the run (0: the fixed ema_decay)",
+        7.0,
+        "the EMA's decay after t steps is (1 - 1/t)^(gamma + 1): an average that lags by "
+        "1/(gamma + 2) of the run (0: the fixed ema_decay instead)",
+    )
+    ema_decay: float = _option(
+        0.999, "the EMA's fixed decay, used when ema_gamma is 0 (0: no EMA at all)"
     )
     time_budget: float | None = _option(
         None, "stop after this many seconds of training, on a finished step (--epochs caps it)"
