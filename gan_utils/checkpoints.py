@@ -199,11 +199,51 @@ def load_generator(
     return G.to(device).eval()
 
 
+def save_discriminator(
+    D: nn.Module, path: str | os.PathLike, half: bool = False, **meta: Any
+) -> Path:
+    """Save only a discriminator (config + weights + `meta`), as `save_generator` does (notebook 12)."""
+    weights = D.state_dict()
+    if half:
+        weights = {k: v.half() if v.is_floating_point() else v for k, v in weights.items()}
+    state = {"kind": "discriminator", "discriminator_config": D.config, "discriminator": weights,
+             "meta": meta}  # fmt: skip
+    return save_checkpoint(state, path)
+
+
+def load_discriminator(
+    path: str | os.PathLike | None = None, design: str = "block", device: str | torch.device = "cpu"
+) -> nn.Module:
+    """A discriminator in eval mode from `path` (a discriminator file or a training checkpoint), or the
+    shipped one of `design` (SHIPPED_DISCRIMINATORS) when path is None (notebook 12)."""
+    if path is None:
+        if design not in SHIPPED_DISCRIMINATORS:
+            raise ValueError(
+                f"no shipped discriminator of design {design!r}; there are {SHIPPED_DISCRIMINATORS}."
+            )
+        path = shipped_file(f"discriminator_{design}.pt")
+    state = load_checkpoint(path)
+    if "discriminator" not in state or "discriminator_config" not in state:
+        raise CheckpointError(f"{path} holds no discriminator (keys: {sorted(state)}).")
+    config = state["discriminator_config"]
+    try:
+        D = discriminator_from_config(config)
+        D.load_state_dict(state["discriminator"])
+    except (KeyError, TypeError, ValueError, RuntimeError) as exc:
+        raise CheckpointError(
+            f"{path} does not match the discriminator it describes ({config}): "
+            f"{str(exc).splitlines()[0][:300]}"
+        ) from None
+    return D.to(device).eval()
+
+
 # --------------------------------------------------------------------------- shipped files
 #: The generator that notebook 06 and `python -m gan_utils sample` use when given none.
 SHIPPED_GENERATOR = "generator_block.pt"
 #: Designs with a shipped generator, generator_<design>.pt (notebooks 05-09).
 SHIPPED_DESIGNS: tuple[str, ...] = ("block", "mlp", "mlp_bn", "dcgan", "cgan")
+#: Designs with a shipped discriminator, discriminator_<design>.pt, trained with that generator (notebook 12).
+SHIPPED_DISCRIMINATORS: tuple[str, ...] = ("block", "dcgan")
 #: Environment variable naming a folder that holds the shipped files (generator_*.pt,
 #: mnist_classifier.pt): it takes precedence over the copies installed with the package.
 CHECKPOINTS_ENV = "GAN_CHECKPOINTS_DIR"

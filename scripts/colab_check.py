@@ -39,6 +39,7 @@ COLAB_PACKAGES = [
     "torch==2.11.*",
     "torchvision==0.26.*",
     "ipywidgets==7.7.1",
+    "anywidget==0.9.*",  # Colab preinstalls anywidget 0.9 (FIELD_NOTES)
     "matplotlib==3.10.*",
     "notebook<7",  # ipywidgets 7.7.1 would pull in notebook 7 and JupyterLab; Colab has neither
     "ipykernel",

@@ -4,7 +4,8 @@ with the CLI's sampler.
 
     python scripts/publish_run.py runs/shipped_block block --epochs 1 5 30
 
-It writes images/progress_NAME.gif, losses_NAME.png, NAME_epoch_EEE.png for each --epochs and
+With --discriminator it also stores the run's last discriminator (checkpoint.pt) as
+gan_utils/weights/discriminator_NAME.pt (notebook 12). It writes images/progress_NAME.gif, losses_NAME.png, NAME_epoch_EEE.png for each --epochs and
 samples_NAME.png. Show each in README.md, a notebook or gan_utils/weights/README.md, or delete it:
 tests/test_assets.py fails on an image that nothing references.
 """
@@ -17,7 +18,13 @@ from pathlib import Path
 
 import torch
 
-from gan_utils.checkpoints import load_checkpoint, load_generator, save_generator
+from gan_utils.checkpoints import (
+    load_checkpoint,
+    load_discriminator,
+    load_generator,
+    save_discriminator,
+    save_generator,
+)
 from gan_utils.evaluation import generate_images
 from gan_utils.models import is_conditional
 from gan_utils.runs import write_samples
@@ -34,6 +41,11 @@ def main() -> None:
     parser.add_argument(
         "--epochs", type=int, nargs="+", default=[1, 5], help="sample grids to publish"
     )
+    parser.add_argument(
+        "--discriminator",
+        action="store_true",
+        help="also store the run's discriminator as discriminator_NAME.pt",
+    )
     args = parser.parse_args()
     run, images, ckpts = args.run, ROOT / "images", ROOT / "gan_utils" / "weights"
     images.mkdir(exist_ok=True)
@@ -46,6 +58,13 @@ def main() -> None:
         half=True,
         **{**meta, "stored_as": "float16 (experiments/float16)"},
     )
+    if args.discriminator:
+        save_discriminator(
+            load_discriminator(run / "checkpoint.pt"),
+            ckpts / f"discriminator_{args.name}.pt",
+            half=True,
+            **{**meta, "stored_as": "float16 (experiments/float16)"},
+        )
     shutil.copyfile(run / "progress.gif", images / f"progress_{args.name}.gif")
     shutil.copyfile(run / "losses.png", images / f"losses_{args.name}.png")
     for epoch in args.epochs:
