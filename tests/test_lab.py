@@ -241,7 +241,7 @@ def test_the_counter_shows_the_time_of_the_frame_it_describes(monkeypatch):
 
     import gan_utils.lab.widget as widget_module
 
-    def slow_render(lab):
+    def slow_render(lab, grid=False):
         time.sleep(0.03)  # a frame that takes at least 30 ms to draw
         return b"\x89PNG"
 
@@ -337,3 +337,58 @@ def test_picking_a_loss_in_the_widget_changes_the_loss_only():
     w.controls["loss"].value = "wgan-gp"
     assert w.lab.config.loss == "wgan-gp" and w.controls["d_steps"].value == 5
     assert set(w.controls["loss"].options) == set(LOSSES)
+
+
+# --------------------------------------------------------------------------- draw your own data, grid
+def test_the_draw_dataset_learns_from_painted_points_only():
+    lab = Lab(dataset="draw")
+    assert not lab.ready
+    with pytest.raises(ValueError, match="no points yet"):
+        lab.step()
+    corner = torch.tensor([[2.0, 2.0], [2.1, 1.9], [1.9, 2.1]])
+    lab.set_points(corner)
+    assert lab.ready and torch.equal(lab.real_show, corner)
+    real = lab.real(500, torch.Generator().manual_seed(0))  # (500, 2) near the painted points
+    assert torch.cdist(real, corner).min(dim=1).values.max() < 6 * lab_module.DRAW_STD
+    lab.run(300)
+    assert (
+        lab.fakes(500).mean(0).sub(torch.tensor([2.0, 2.0])).norm() < 1.0
+    )  # the fakes moved there
+
+
+def test_the_noise_grid_is_g_of_a_regular_grid():
+    lab = Lab()
+    lines = lab.noise_grid(lines=5, points=7)
+    assert lines.shape == (10, 7, 2)
+    z = torch.tensor([[-2.0, -1.0], [2.0, -1.0]])  # row 2 (z2 = -1): first and last point
+    with torch.no_grad():
+        assert torch.allclose(lines[1, [0, -1]], lab.G(z))
+    assert Lab(noise_dim=1).noise_grid(points=9).shape == (1, 9, 2)
+    assert Lab(noise_dim=5).noise_grid(lines=3).shape == (6, 41, 2)
+
+
+def test_the_grid_view_draws_the_mesh_in_its_own_colour():
+    lab = Lab()
+    plain = np.asarray(draw_plane(lab, arrows=False))
+    meshed = np.asarray(draw_plane(lab, arrows=False, grid=True))
+    assert (plain != render_module.GRID).all() and (meshed == render_module.GRID).sum() > 200
+    assert render_png(lab, grid=True) != render_png(lab)
+
+
+def test_the_widget_paints_data_in_its_pad_and_toggles_the_grid():
+    w = LabWidget()
+    assert w.pad.layout.display == "none"
+    w.controls["dataset"].value = "draw"
+    assert w.pad.layout.display == "" and "Drag in the black square" in w.about.value
+    w.buttons["step"].click()  # nothing painted yet: no step, a hint
+    assert w.lab.steps == 0
+    w.pad.strokes = [[[0.5, 0.5], [0.75, 0.5]]]  # the pad's centre is the plane's (0, 0)
+    assert torch.allclose(w.lab.points, torch.tensor([[0.0, 0.0], [1.5, 0.0]]))
+    assert "Points painted: 2" in w.about.value
+    w.buttons["step"].click()
+    assert w.lab.steps == 1
+    before = bytes(w.image.value)
+    w.grid.value = True
+    assert bytes(w.image.value) != before
+    w.pad.strokes = []  # clear
+    assert len(w.lab.points) == 0 and not w.lab.ready

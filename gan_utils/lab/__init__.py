@@ -2,7 +2,8 @@
 
 One module per idea; every name below is re-exported here, so `from gan_utils.lab import Lab` works:
 
-- `data`: the 2-D data (a ring of 8 Gaussians, two moons, a spiral, one Gaussian; `sample_data`),
+- `data`: the 2-D data (a ring of 8 Gaussians, two moons, a spiral, one Gaussian; `sample_data`; or
+  points you paint, `DRAW`, `sample_drawn`),
   the plane the view shows (`EXTENT`), and the ring modes a set of points covers (`modes_covered`).
 - `game`: a small MLP generator and discriminator, and `Lab`, which trains them with the package's
   own step: every update is `gan_utils.steps.discriminator_step` or `generator_step`, with a
@@ -23,6 +24,8 @@ Each imports only from the ones before it: data, game, presets, render, widget.
 
 from gan_utils.lab.data import (
     DATASETS,
+    DRAW,
+    DRAW_STD,
     EXTENT,
     RING_RADIUS,
     RING_STD,
@@ -30,6 +33,7 @@ from gan_utils.lab.data import (
     ring_coverage,
     ring_modes,
     sample_data,
+    sample_drawn,
 )
 from gan_utils.lab.game import Lab, LabConfig, make_discriminator, make_generator, one_thread
 from gan_utils.lab.presets import PRESETS, Preset, measure, run_preset
@@ -41,6 +45,8 @@ __all__ = [
     "CHART_W",
     "CUSTOM",
     "DATASETS",
+    "DRAW",
+    "DRAW_STD",
     "EXTENT",
     "PLANE",
     "PRESETS",
@@ -62,4 +68,5 @@ __all__ = [
     "ring_modes",
     "run_preset",
     "sample_data",
+    "sample_drawn",
 ]

@@ -1,4 +1,5 @@
-"""The lab's 2-D data (notebook 10): a ring of 8 Gaussians, two moons, a spiral, one Gaussian.
+"""The lab's 2-D data (notebook 10): a ring of 8 Gaussians, two moons, a spiral, one Gaussian, or
+points you draw (`DRAW`: `sample_drawn` draws near them).
 
 `sample_data` draws points of any of them; `ring_coverage` and `modes_covered` count how many of the
 ring's 8 modes a set of points (the fakes, say) reaches. `EXTENT` is the plane the view shows.
@@ -15,6 +16,9 @@ DATASETS: tuple[str, ...] = ("ring", "moons", "spiral", "gaussian")
 RING_RADIUS, RING_STD = 2.0, 0.1
 #: The plane the view shows: x and y from -EXTENT to EXTENT.
 EXTENT = 3.0
+#: The dataset you draw yourself (the lab widget's pad, or `Lab.set_points`); real points are drawn
+#: points plus Gaussian noise of standard deviation DRAW_STD.
+DRAW, DRAW_STD = "draw", 0.08
 
 
 def ring_modes() -> torch.Tensor:
@@ -57,3 +61,17 @@ def ring_coverage(points: torch.Tensor, radius: float = 3 * RING_STD) -> torch.T
 def modes_covered(points: torch.Tensor, share: float = 0.25) -> int:
     """Ring modes holding at least `share` of a fair 1/8 of the points (notebook 10)."""
     return int((ring_coverage(points) >= share * len(points) / 8).sum())
+
+
+def sample_drawn(
+    points: torch.Tensor, n: int, generator: torch.Generator | None = None
+) -> torch.Tensor:
+    """`n` points (n, 2) near drawn `points` (k, 2): one of them, picked uniformly, plus noise of
+    standard deviation DRAW_STD (notebook 10)."""
+    if points.ndim != 2 or points.shape[1] != 2 or not len(points):
+        raise ValueError(
+            "The draw dataset has no points yet: drag in the lab's drawing square (or call "
+            f"lab.set_points(points) with points of shape (k, 2)); got shape {tuple(points.shape)}."
+        )
+    which = torch.randint(len(points), (n,), generator=generator)
+    return points[which] + DRAW_STD * torch.randn(n, 2, generator=generator)

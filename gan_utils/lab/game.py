@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 import torch
 from torch import nn
 
-from gan_utils.lab.data import DATASETS, EXTENT, sample_data
+from gan_utils.lab.data import DATASETS, DRAW, EXTENT, sample_data, sample_drawn
 from gan_utils.losses import LOSSES, GANLoss
 from gan_utils.steps import discriminator_step, generator_step
 
@@ -69,8 +69,8 @@ class LabConfig:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        if self.dataset not in DATASETS:
-            raise ValueError(f"dataset must be one of {DATASETS}, got {self.dataset!r}.")
+        if self.dataset not in (*DATASETS, DRAW):
+            raise ValueError(f"dataset must be one of {(*DATASETS, DRAW)}, got {self.dataset!r}.")
         if self.loss not in LOSSES:
             raise ValueError(f"loss must be one of {tuple(LOSSES)}, got {self.loss!r}.")
         for name in ("lr_d", "lr_g"):
@@ -97,6 +97,7 @@ class Lab:
     """
 
     def __init__(self, config: LabConfig | None = None, **changes) -> None:
+        self.points = torch.empty(0, 2)  # the "draw" dataset's points (set_points)
         self.reset(replace(config or LabConfig(), **changes))
 
     def reset(self, config: LabConfig | None = None) -> None:
@@ -109,7 +110,7 @@ class Lab:
         self.opt_d = torch.optim.Adam(self.D.parameters(), lr=config.lr_d, betas=(0.5, 0.999))
         self.rng = torch.Generator().manual_seed(config.seed + 1)  # batches and noise
         shown = torch.Generator().manual_seed(config.seed + 2)
-        self.real_show = sample_data(config.dataset, 256, shown)  # (256, 2)
+        self.real_show = self._shown_real(config.dataset, shown)  # (256, 2)
         self.z_show = torch.randn(256, config.noise_dim, generator=shown)  # (256, noise_dim)
         self.steps = self.d_updates = self.g_updates = 0
         self.history: dict[str, list[float]] = {k: [] for k in HISTORY_KEYS}
@@ -125,10 +126,34 @@ class Lab:
             for group in opt.param_groups:
                 group["lr"] = lr
         if new.dataset != self.config.dataset:
-            self.real_show = sample_data(
-                new.dataset, 256, torch.Generator().manual_seed(new.seed + 2)
-            )
+            shown = torch.Generator().manual_seed(new.seed + 2)
+            self.real_show = self._shown_real(new.dataset, shown)
         self.config = new
+
+    def _shown_real(self, dataset: str, generator: torch.Generator) -> torch.Tensor:
+        """The real points the view shows: 256 of a dataset, or the drawn points themselves."""
+        return self.points.clone() if dataset == DRAW else sample_data(dataset, 256, generator)
+
+    def set_points(self, points: torch.Tensor) -> None:
+        """The points of the "draw" dataset, (k, 2) in plane coordinates: real batches are drawn near
+        them (`sample_drawn`) from the next update on."""
+        points = torch.as_tensor(points, dtype=torch.float32).reshape(-1, 2)
+        if not torch.isfinite(points).all():
+            raise ValueError("points must be finite (x, y) pairs.")
+        self.points = points.clone()
+        if self.config.dataset == DRAW:
+            self.real_show = self.points.clone()
+
+    @property
+    def ready(self) -> bool:
+        """False while the "draw" dataset has no points: there is nothing real to learn from."""
+        return self.config.dataset != DRAW or len(self.points) > 0
+
+    def real(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        """`n` real points (n, 2) of the current dataset, drawn with `generator`."""
+        if self.config.dataset == DRAW:
+            return sample_drawn(self.points, n, generator)
+        return sample_data(self.config.dataset, n, generator)
 
     @property
     def loss(self) -> GANLoss:
@@ -144,7 +169,7 @@ class Lab:
 
     def d_step(self) -> float:
         """One discriminator update on a fresh real batch and fresh fakes; returns loss_d."""
-        real = sample_data(self.config.dataset, self.config.batch_size, self.rng)  # (B, 2)
+        real = self.real(self.config.batch_size, self.rng)  # (B, 2)
         with torch.no_grad():  # D's step detaches the fakes anyway: skip G's graph
             fake = self.G(self.noise())  # (B, noise_dim) -> (B, 2)
         loss_d, real_out, fake_out = discriminator_step(
@@ -196,6 +221,21 @@ class Lab:
         fake = self.fakes().requires_grad_(True)
         (grad,) = torch.autograd.grad(self.loss.g_loss(self.D(fake)), fake)
         return fake.detach(), -grad * len(fake)
+
+    @torch.no_grad()
+    def noise_grid(self, lines: int = 9, points: int = 41, span: float = 2.0) -> torch.Tensor:
+        """G's image of a regular grid in the noise space: (2 * lines, points, 2) polylines in the
+        plane. The grid spans [-span, span] in the first two noise numbers (the others 0); with one
+        noise number it is a single line (1, points, 2)."""
+        axis = torch.linspace(-span, span, points)
+        across = torch.linspace(-span, span, lines)
+        dim = self.config.noise_dim
+        if dim == 1:
+            return self.G(axis[:, None])[None]  # (1, points, 2)
+        z = torch.zeros(2, lines, points, dim)
+        z[0, :, :, 0], z[0, :, :, 1] = axis, across[:, None]  # rows: z1 varies, z2 fixed
+        z[1, :, :, 0], z[1, :, :, 1] = across[:, None], axis  # columns: z2 varies
+        return self.G(z.reshape(-1, dim)).reshape(2 * lines, points, 2)
 
     @torch.no_grad()
     def d_map(self, size: int = 64) -> torch.Tensor:

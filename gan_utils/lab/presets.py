@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import torch
 
-from gan_utils.lab.data import modes_covered, sample_data
+from gan_utils.lab.data import modes_covered
 from gan_utils.lab.game import Lab, LabConfig, one_thread
 
 
@@ -96,7 +96,7 @@ def measure(lab: Lab, window: int = 100) -> dict[str, float]:
     """
     with one_thread():
         fakes = lab.fakes(2000)  # (2000, 2), a fixed noise batch
-        real = sample_data(lab.config.dataset, 2000, torch.Generator().manual_seed(11))
+        real = lab.real(2000, torch.Generator().manual_seed(11))
         _, push = lab.push()
     result = {
         key: float(np.nanmean(values[-window:])) if values else math.nan

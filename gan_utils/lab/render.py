@@ -28,11 +28,12 @@ from gan_utils.lab.game import Lab, one_thread
 PLANE = 360  # pixels per side of the plane
 CHART_W, CHART_H = 300, 150
 HEAT = 200  # palette indices 0..HEAT-1: D(x) from 0 (purple, "fake") to 1 (green, "real")
-BLACK, REAL, FAKE, ARROW, WHITE, FRAME, MARK, BLUE, TEXT = range(HEAT, HEAT + 9)
+BLACK, REAL, FAKE, ARROW, WHITE, FRAME, MARK, BLUE, TEXT, GRID = range(HEAT, HEAT + 10)
 _PALETTE = np.zeros((256, 3), dtype=np.uint8)
 _PALETTE[:HEAT] = colormaps["PRGn"](np.linspace(0.22, 0.78, HEAT))[:, :3] * 255
-_PALETTE[HEAT : HEAT + 9] = [(0, 0, 0), (20, 110, 40), (200, 40, 140), (50, 50, 50), (255, 255, 255),
-                             (180, 180, 180), (205, 205, 205), (40, 80, 200), (70, 70, 70)]  # fmt: skip
+_PALETTE[HEAT : HEAT + 10] = [(0, 0, 0), (20, 110, 40), (200, 40, 140), (50, 50, 50), (255, 255, 255),
+                              (180, 180, 180), (205, 205, 205), (40, 80, 200), (70, 70, 70),
+                              (230, 120, 0)]  # fmt: skip
 _PALETTE_BYTES = _PALETTE.tobytes()
 # PIL's bitmap font: much cheaper to draw than its default TrueType font.
 _FONT = getattr(ImageFont, "load_default_imagefont", ImageFont.load_default)()
@@ -58,17 +59,19 @@ def _dots(canvas: np.ndarray, xy: np.ndarray, index: int, r: int) -> None:
             canvas[rows + dr, cols + dc] = index
 
 
-def draw_plane(lab: Lab, arrows: bool = True) -> Image.Image:
+def draw_plane(lab: Lab, arrows: bool = True, grid: bool = False) -> Image.Image:
     """The plane: D(x) as a heatmap (green = real) with its 0.5 contour in black, real points
-    (green), fakes (pink) and the generator's push on each fake as a line (notebook 10).
+    (green), fakes (pink) and the generator's push on each fake as a line (notebook 10). With
+    `grid`, G's image of a regular grid in the noise space, in orange (`Lab.noise_grid`): how G
+    bends the noise into the plane.
     For a critic (a loss with probability=False) the heatmap is its score, normalised over the
     view from its lowest (purple) to its highest (green), with no contour: a score has no 0.5."""
-    grid = lab.d_map(64).numpy()  # (64, 64): in [0, 1], or a critic's raw scores
+    scores = lab.d_map(64).numpy()  # (64, 64): in [0, 1], or a critic's raw scores
     critic = not lab.loss.probability
     if critic:
-        low, high = float(grid.min()), float(grid.max())
-        grid = (grid - low) / max(high - low, 1e-12)  # the view's lowest score 0, its highest 1
-    smooth = np.asarray(Image.fromarray(grid, mode="F").resize((PLANE, PLANE), Image.BILINEAR))
+        low, high = float(scores.min()), float(scores.max())
+        scores = (scores - low) / max(high - low, 1e-12)  # the view's lowest score 0, its highest 1
+    smooth = np.asarray(Image.fromarray(scores, mode="F").resize((PLANE, PLANE), Image.BILINEAR))
     canvas = (np.clip(smooth, 0, 1) * (HEAT - 1) + 0.5).astype(np.uint8)  # (PLANE, PLANE)
     if not critic:
         above = smooth > 0.5
@@ -81,6 +84,10 @@ def draw_plane(lab: Lab, arrows: bool = True) -> Image.Image:
     start = _to_pixels(fake)
     _dots(canvas, start, FAKE, r=2)
     image = Image.fromarray(canvas, mode="P")
+    if grid:
+        draw = ImageDraw.Draw(image)
+        for line in lab.noise_grid():  # (points, 2) each
+            draw.line([tuple(p) for p in _to_pixels(line).tolist()], fill=GRID)
     if arrows:
         vec = push.numpy() * ARROW_SCALE * np.array([1, -1])  # y points down in pixels
         length = np.linalg.norm(vec, axis=1, keepdims=True)
@@ -131,7 +138,7 @@ def _chart(draw: ImageDraw.ImageDraw, left: int, top: int, series: dict[str, tup
     )
 
 
-def draw_lab(lab: Lab, arrows: bool = True) -> Image.Image:
+def draw_lab(lab: Lab, arrows: bool = True, grid: bool = False) -> Image.Image:
     """The whole view, a palette image: the plane on the left; on the right the last CHART_W
     updates' losses (grey lines: ln 2 and, for the saturating loss, -ln 2: the values at the
     equilibrium of notebook 04) and D's outputs (grey line: 0.5), and the settings. For a critic
@@ -139,7 +146,7 @@ def draw_lab(lab: Lab, arrows: bool = True) -> Image.Image:
     its score."""
     image = Image.new("P", (PLANE + CHART_W + 10, PLANE), WHITE)
     image.putpalette(_PALETTE_BYTES)
-    image.paste(draw_plane(lab, arrows), (0, 0))
+    image.paste(draw_plane(lab, arrows, grid), (0, 0))
     draw, h, left = ImageDraw.Draw(image), lab.history, PLANE + 10
     losses = {"loss D": (h["loss_d"], BLUE), "loss G": (h["loss_g"], FAKE)}
     outputs = {"D(x)": (h["d_real"], REAL), "D(G(z))": (h["d_fake"], FAKE)}
@@ -164,11 +171,11 @@ def draw_lab(lab: Lab, arrows: bool = True) -> Image.Image:
     return image
 
 
-def render_png(lab: Lab, arrows: bool = True) -> bytes:
-    """The lab's view as PNG bytes, for a `widgets.Image` (notebook 10)."""
+def render_png(lab: Lab, arrows: bool = True, grid: bool = False) -> bytes:
+    """The lab's view as PNG bytes, for a `widgets.Image` (notebook 10); `grid`: see `draw_plane`."""
     if not isinstance(lab, Lab):
         raise TypeError(f"render_png draws a gan_utils.lab.Lab, got {type(lab).__name__}.")
     buffer = io.BytesIO()
     with one_thread():
-        draw_lab(lab, arrows).save(buffer, format="PNG", compress_level=1)
+        draw_lab(lab, arrows, grid).save(buffer, format="PNG", compress_level=1)
     return buffer.getvalue()

@@ -1,7 +1,8 @@
 """The lab in a notebook (notebook 10): `LabWidget`, its controls around one picture.
 
 The picture is a `widgets.Image` updated in place, like the explorer of notebook 06, so it runs on
-ipywidgets 7.7 (Colab) and 8 alike.
+ipywidgets 7.7 (Colab) and 8 alike. For the "draw" dataset a small drawing pad (`DrawCanvas`, the pad
+of notebook 12) stands for the plane: what you paint there becomes the real data.
 """
 
 from __future__ import annotations
@@ -11,13 +12,16 @@ from collections.abc import Callable
 
 import ipywidgets as widgets
 
-from gan_utils.lab.data import DATASETS
+from gan_utils.canvas import DrawCanvas
+from gan_utils.lab.data import DATASETS, DRAW, EXTENT
 from gan_utils.lab.game import Lab
 from gan_utils.lab.presets import PRESETS
 from gan_utils.lab.render import render_png
 from gan_utils.losses import LOSSES
 
 CUSTOM = "(your own settings)"
+DRAW_HINT = ("Drag in the black square to paint the data: it stands for the whole plane. Each point "
+             "you paint is a real point; <b>clear</b> starts again.")  # fmt: skip
 
 
 class LabWidget(widgets.VBox):
@@ -53,7 +57,8 @@ class LabWidget(widgets.VBox):
         self.controls: dict[str, widgets.ValueWidget] = {
             "preset": widgets.Dropdown(options=[CUSTOM, *PRESETS], value=preset or CUSTOM,
                                        description="preset", style=style),
-            "dataset": widgets.Dropdown(options=DATASETS, value=c.dataset, description="data", style=style),
+            "dataset": widgets.Dropdown(options=[*DATASETS, DRAW], value=c.dataset, description="data",
+                                        style=style),
             "lr_d": widgets.FloatLogSlider(value=c.lr_d, description="D learning rate", **log_lr),
             "lr_g": widgets.FloatLogSlider(value=c.lr_g, description="G learning rate", **log_lr),
             "d_steps": widgets.IntSlider(value=c.d_steps, min=1, max=10, description="D steps per G",
@@ -65,6 +70,10 @@ class LabWidget(widgets.VBox):
             "loss": widgets.Dropdown(options=list(LOSSES), value=c.loss, description="loss",
                                      style=style),
         }  # fmt: skip
+        self.grid = widgets.Checkbox(value=False, description="noise grid", style=style,
+                                     tooltip="G's image of a regular grid of noise vectors")  # fmt: skip
+        self.pad = DrawCanvas(size=180, pen=0.03)  # the "draw" dataset: the pad is the plane
+        self.pad.layout.display = "" if c.dataset == DRAW else "none"
         self.counter = widgets.Label()
         self.counter.add_class("gan-lab-counter")  # the browser test reads the step count here
         self.about = widgets.HTML()
@@ -73,7 +82,7 @@ class LabWidget(widgets.VBox):
         self._syncing = False
         k = self.controls
         row = widgets.HBox([self.play, *self.buttons.values()])
-        left = widgets.VBox([k["preset"], k["dataset"], k["loss"]])
+        left = widgets.VBox([k["preset"], k["dataset"], k["loss"], self.grid, self.pad])
         right = widgets.VBox([k["lr_d"], k["lr_g"], k["d_steps"], k["noise_dim"]])
         super().__init__([row, widgets.HBox([left, right]), self.about, self.counter, self.image])
         self.play.observe(self._tick, names="value")
@@ -83,11 +92,24 @@ class LabWidget(widgets.VBox):
             button.on_click(lambda _, act=actions[name]: self._act(act))
         for control in self.controls.values():
             control.observe(self._control, names="value")
+        self.grid.observe(lambda _: self.redraw(), names="value")
+        self.pad.on_draw(lambda _: self._painted())
         self._describe()
         self.redraw()
 
     def _act(self, action: Callable[[], object]) -> None:
+        if not self.lab.ready and action != self.lab.reset:
+            self.about.value = DRAW_HINT  # nothing real to learn from yet
+            return
         action()
+        self.redraw()
+
+    def _painted(self) -> None:
+        """The pad's strokes become the "draw" dataset: pad (x, y) in [0, 1], y down -> the plane."""
+        points = [[(2 * x - 1) * EXTENT, (1 - 2 * y) * EXTENT]
+                  for stroke in self.pad.strokes for x, y in stroke]  # fmt: skip
+        self.lab.set_points(points)
+        self._describe()
         self.redraw()
 
     def _tick(self, change: dict) -> None:
@@ -105,6 +127,7 @@ class LabWidget(widgets.VBox):
         # One control changes one setting: picking a loss leaves D steps per G as they are (a preset's
         # 5 D steps stay when its loss is switched, as in notebook 10's first exercise).
         self.lab.set(**{key: change["new"]})
+        self.pad.layout.display = "" if self.lab.config.dataset == DRAW else "none"
         self._sync(preset=CUSTOM)
         self.redraw()
 
@@ -113,6 +136,7 @@ class LabWidget(widgets.VBox):
         if name not in PRESETS:
             raise ValueError(f"preset must be one of {tuple(PRESETS)}, got {name!r}.")
         self.lab.reset(PRESETS[name].config)
+        self.pad.layout.display = "" if self.lab.config.dataset == DRAW else "none"
         self._sync(preset=name)
         self.redraw()
 
@@ -128,6 +152,9 @@ class LabWidget(widgets.VBox):
 
     def _describe(self) -> None:
         name = self.controls["preset"].value
+        if self.lab.config.dataset == DRAW and name not in PRESETS:
+            self.about.value = f"{DRAW_HINT} Points painted: {len(self.lab.points)}."
+            return
         self.about.value = (f"<b>{name}</b>: {PRESETS[name].text}" if name in PRESETS else
                             "Choose a preset, or move the controls: changes apply from the next "
                             "update (a new noise size starts fresh players).")  # fmt: skip
@@ -135,7 +162,7 @@ class LabWidget(widgets.VBox):
     def redraw(self) -> None:
         """Draw the lab's current state into the picture and the counter."""
         start = time.perf_counter()
-        self.image.value = render_png(self.lab)
+        self.image.value = render_png(self.lab, grid=self.grid.value)
         self.last_frame_s = time.perf_counter() - start  # this frame's time, shown just below
         lab = self.lab
         self.counter.value = (f"step {lab.steps} (D updates {lab.d_updates}, G updates "
