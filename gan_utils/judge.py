@@ -80,12 +80,13 @@ class DigitJudge(widgets.VBox):
         self.canvas = canvas or DrawCanvas()
         self.verdict = widgets.HTML()
         self.verdict.add_class("gan-draw-verdict")  # the browser test reads the verdict here
-        self.seen = widgets.Image(format="png")
+        natural = widgets.Layout(align_self="flex-start")  # its own size, not stretched
+        self.seen = widgets.Image(format="png", layout=natural)
         self.ask = widgets.Button(description="ask G", tooltip="search G's noise for this digit")
         self.ask.add_class("gan-draw-ask")
         self.search = widgets.HTML()
         self.search.add_class("gan-draw-search")
-        self.search_picture = widgets.Image(format="png")
+        self.search_picture = widgets.Image(format="png", layout=natural)
         self.last_verdict_s = 0.0
         right = widgets.VBox([self.verdict, self.seen])
         lower = [self.ask, self.search, self.search_picture] if G is not None else []
@@ -129,13 +130,13 @@ class DigitJudge(widgets.VBox):
             self.search_picture.value = to_png([target, image])
 
         result = invert(self.G, target, steps=self.steps, every=20, on_step=show)
-        text = f"drawing, G's closest image: distance {result.distance:.3f}"
+        text = f"Left to right: your drawing; G's closest image, distance {result.distance:.3f}"
         pictures = [target, result.image]
         if self.training_images is not None:
             index, distance = nearest_image(target, self.training_images)
             pictures.append(self.training_images[index])
-            text += f"; nearest training digit (right): {distance:.3f}"
-        self.search.value = text + " (root mean square pixel difference, 0 = identical)"
+            text += f"; the nearest training digit, {distance:.3f}"
+        self.search.value = text + " (root mean square pixel difference; 0: identical)."
         self.search_picture.value = to_png(pictures)
 
     def __repr__(self) -> str:
