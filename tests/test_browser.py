@@ -1,8 +1,11 @@
-"""A real browser drives notebooks 06 and 10 in JupyterLab: run all cells, then use their widgets.
+"""A real browser drives notebooks 06, 09, 10 and 12 in JupyterLab: run all cells, then use their widgets.
 
 These are the tests that see what a learner sees: JupyterLab renders the widgets, a mouse drag or
 click goes through the browser, the kernel and back, and the picture must change. Notebook 06: drag
-the seed slider, new digits. Notebook 10 (the GAN lab): play, pause, exactly one step, a preset.
+the seed slider, new digits. Notebook 09: the digit picker. Notebook 10 (the GAN lab): play, pause,
+exactly one step, a preset, data painted in the draw pad, the noise grid. Notebook 12 (`-k draw`):
+draw a 4 with the mouse, a new verdict after every stroke (the stroke-to-verdict time is printed),
+then "ask G".
 They need Debian's Chromium (`apt-get install chromium` -> /usr/bin/chromium) and the Python
 `playwright` package, which drives it and downloads no browser itself (never `playwright install`).
 When either is missing the tests skip and says why, unless GAN_REQUIRE_BROWSER=1 (CI sets it when
@@ -10,11 +13,12 @@ it installed Chromium): then a missing piece is a failure.
 
     GAN_QUICK=1 .venv/bin/python -m pytest -m browser tests/test_browser.py  # runs/quick/browser/
     GAN_QUICK=1 .venv/bin/python -m pytest -k lab tests/test_browser.py     # the GAN lab only
+    GAN_QUICK=1 .venv/bin/python -m pytest -s -k draw tests/test_browser.py  # notebook 12's pad
     GAN_UPDATE_SCREENSHOT=1 .venv/bin/python -m pytest -m browser -s tests/test_browser.py
 
 The screenshots go to runs/browser/ (runs/quick/browser/ in quick mode). Only with
 GAN_UPDATE_SCREENSHOT=1 (a full-mode run, on purpose) are they also copied over the README's
-images/browser_screenshot.png and notebook 10's images/lab_widget.png.
+images/browser_screenshot.png, notebook 10's images/lab_widget.png and notebook 12's images/own_digit.png.
 
 The server serves a temporary copy of the notebook, with temporary settings (no news pop-up, no
 autosave, every cell in the page), and is shut down even when the test fails.
@@ -377,10 +381,41 @@ def test_gan_lab_plays_pauses_steps_once_and_switches_presets(sync_playwright, j
         assert "mode collapse" in widget.locator(".widget-html").first.inner_text()
         assert lab_step(counter) == 0
 
+        # The still of notebook 10: the lab after the preset.
         target = run_dir("browser") / "gan_lab.png"
         widget.screenshot(path=str(target))
         if os.environ.get(UPDATE_ENV) == "1" and not is_quick():
             shutil.copyfile(target, LAB_SCREENSHOT)
+
+        # Draw your own data: pick "draw", paint a stroke in the pad, train a step on it.
+        data = widget.locator(".widget-dropdown").filter(
+            has=page.locator(".widget-label", has_text=re.compile(r"^data$"))
+        )
+        data.locator("select").select_option(label="draw")
+        pad = widget.locator(".gan-draw-canvas").first
+        pad.wait_for(state="visible")
+        about = widget.locator(".widget-html").first
+        draw_stroke(page, pad, [(0.3, 0.3), (0.7, 0.3), (0.7, 0.7)])
+        page.wait_for_function(
+            "(el) => /Points painted: [1-9]/.test(el.innerText)", arg=about.element_handle()
+        )
+        wait_until_idle(page, jupyter)
+        painted = steady_step(page, counter, jupyter)
+        widget.locator("button", has_text=re.compile(r"^step$")).click()
+        page.wait_for_function(
+            "([el, n]) => el.innerText.startsWith(`step ${n} `)",
+            arg=[counter.element_handle(), painted + 1],
+        )
+        # The noise grid: G's image of a regular grid of noise vectors, drawn over the plane.
+        wait_until_idle(page, jupyter)
+        shown, old_src = picture(page, image), image.get_attribute("src")
+        widget.locator(".widget-checkbox", has_text="noise grid").locator("input").check()
+        page.wait_for_function(
+            "([img, old]) => img.src !== old", arg=[image.element_handle(), old_src]
+        )
+        wait_until_idle(page, jupyter)
+        assert picture(page, image) != shown, "the noise grid did not change the picture"
+
     timings["whole test"] = time.monotonic() - start
     print(f"\nsteps while playing: {paused - step0}; screenshot: {target}")
     print("  ".join(f"{name}: {seconds:.1f} s" for name, seconds in timings.items()))
@@ -447,3 +482,93 @@ def test_digit_picker_keeps_the_noise_and_the_seed_slider_keeps_the_digit(sync_p
         assert "all 7s" in status.inner_text(), status.inner_text()
         timings["picker and slider checked"] = time.monotonic() - start
     print("\n" + "  ".join(f"{name}: {seconds:.1f} s" for name, seconds in timings.items()))
+
+
+DRAW_NOTEBOOK = Path("notebooks/12_your_own_digit.ipynb")
+DRAW_SCREENSHOT = REPO / "images" / "own_digit.png"  # notebook 12, for readers without a kernel
+# In-page timing: the time of each stroke's end (pointerup on the pad) and of the next change of the
+# verdict's text, both on the page's own clock, so the test's own overhead is not counted.
+WATCH_VERDICT = """(verdict) => {
+    window.ganDraw = {ups: [], changes: []};
+    document.querySelector('.gan-draw-canvas').addEventListener(
+        'pointerup', () => window.ganDraw.ups.push(performance.now()), true);
+    new MutationObserver(() => window.ganDraw.changes.push(performance.now()))
+        .observe(verdict, {childList: true, subtree: true, characterData: true});
+}"""
+
+
+def draw_stroke(page, canvas, points: list[tuple[float, float]]) -> None:
+    """Draw one stroke with the mouse through `points` (fractions of the pad's side)."""
+    box = canvas.bounding_box()
+    at = [(box["x"] + x * box["width"], box["y"] + y * box["height"]) for x, y in points]
+    page.mouse.move(*at[0])
+    page.mouse.down()
+    for point in at[1:]:
+        page.mouse.move(*point, steps=5)
+    page.mouse.up()
+
+
+@pytest.mark.parametrize("jupyter", [DRAW_NOTEBOOK], indirect=True, ids=["12_your_own_digit"])
+def test_drawing_a_digit_gets_a_verdict_per_stroke_and_g_finds_a_twin(sync_playwright, jupyter):
+    timings = {}
+    start = time.monotonic()
+    with chromium_page(sync_playwright) as page:
+        canvas = open_and_run_all(page, jupyter, ".gan-draw-canvas", timings, start)
+        judge = page.locator(".widget-vbox").filter(has=canvas).last  # the whole judge
+        verdict = judge.locator(".gan-draw-verdict").first
+        judge.scroll_into_view_if_needed()
+        judge.locator("button", has_text="clear").first.click()
+        page.wait_for_function(
+            "(el) => el.innerText.includes('Draw a digit')", arg=verdict.element_handle()
+        )
+        verdict.evaluate(WATCH_VERDICT)
+
+        # A 4 in three strokes; after each, a new verdict from both discriminators and the classifier.
+        strokes = [
+            [(0.6, 0.15), (0.28, 0.6)],
+            [(0.28, 0.6), (0.76, 0.6)],
+            [(0.6, 0.36), (0.6, 0.88)],
+        ]
+        texts = []
+        for i, stroke in enumerate(strokes, 1):
+            before = verdict.inner_text()
+            draw_stroke(page, canvas, stroke)
+            page.wait_for_function(
+                "([el, old]) => el.innerText !== old && el.innerText.includes('classifier')",
+                arg=[verdict.element_handle(), before],
+            )
+            wait_until_idle(page, jupyter)
+            page.wait_for_function(f"() => window.ganDraw.ups.length === {i}")
+            texts.append(verdict.inner_text())
+        assert all(
+            re.search(r"D\s*block: \d+ % real", t) and "classifier: a" in t for t in texts
+        ), texts
+        assert len(set(texts)) == len(texts), f"a stroke left the verdict unchanged: {texts}"
+        latencies = page.evaluate(
+            """() => window.ganDraw.ups.map((up) => {
+                const after = window.ganDraw.changes.filter((t) => t >= up);
+                return after.length ? Math.min(...after) - up : null;
+            })"""
+        )
+        assert all(ms is not None for ms in latencies), latencies
+
+        # Ask G: its search shows up, ending with the distance and the nearest training digit.
+        judge.locator("button", has_text="ask G").click()
+        search = judge.locator(".gan-draw-search").first
+        page.wait_for_function(
+            "(el) => el.innerText.includes('nearest training digit')", arg=search.element_handle()
+        )
+        wait_until_idle(page, jupyter)
+        found = picture(page, judge.locator("img.widget-image").last)
+        with Image.open(io.BytesIO(found)) as shown:
+            assert shown.format == "PNG" and shown.width > 3 * shown.height  # three digits in a row
+        timings["drawn and searched"] = time.monotonic() - start
+
+        target = run_dir("browser") / DRAW_SCREENSHOT.name
+        judge.screenshot(path=str(target))
+        if os.environ.get(UPDATE_ENV) == "1" and not is_quick():
+            shutil.copyfile(target, DRAW_SCREENSHOT)
+    median = sorted(latencies)[len(latencies) // 2]
+    print(f"\nstroke end -> verdict on screen: {', '.join(f'{ms:.0f}' for ms in latencies)} ms "
+          f"(median {median:.0f} ms); last verdict: {texts[-1]!r}; screenshot: {target}")  # fmt: skip
+    print("  ".join(f"{name}: {seconds:.1f} s" for name, seconds in timings.items()))
