@@ -20,7 +20,7 @@ N = 10_000
 # Where each shipped file was trained (gan_utils/weights/README.md tells the whole story); checkpoints
 # store the device ("cpu") but not which CPU, and times from different CPUs do not compare.
 MACHINE = {
-    "block": "AMD EPYC shared with other jobs",
+    "block": "Intel Xeon idle",
     "cgan": "AMD EPYC shared with other jobs",
     "dcgan": "Intel Xeon (AMX) idle, bfloat16",
     "mlp": "AMD EPYC",
