@@ -27,7 +27,7 @@ class TrainConfig:
     """Every knob of a run, as plain values (stored in checkpoints) (notebook 05).
 
     The defaults are the recipe that reached good digits fastest on a 2-core CPU in our measurements:
-    batch 32, lr 5e-4 and an EMA of the generator with decay 0.99. The recipe of PyTorch-GAN's gan.py,
+    batch 32, lr 5e-4 and a power-function EMA of the generator (gamma 7). The recipe of PyTorch-GAN's gan.py,
     which notebooks 04 and 05 use to teach, is CLASSIC.
 
     `python -m gan_utils train` makes one flag per field (--batch-size for batch_size), with this
