@@ -157,10 +157,17 @@ def save_generator(G: nn.Module, path: str | os.PathLike, half: bool = False, **
 
     `half=True` stores the weights in float16, half the size; they load back into float32.
     """
-    weights = G.state_dict()
+    return _save_player("generator", G, path, half, meta)
+
+
+def _save_player(
+    role: str, player: nn.Module, path: str | os.PathLike, half: bool, meta: dict[str, Any]
+) -> Path:
+    """One player's file: {"kind": role, "<role>_config", "<role>": weights, "meta"}."""
+    weights = player.state_dict()
     if half:
         weights = {k: v.half() if v.is_floating_point() else v for k, v in weights.items()}
-    state = {"kind": "generator", "generator_config": G.config, "generator": weights, "meta": meta}
+    state = {"kind": role, f"{role}_config": player.config, role: weights, "meta": meta}
     return save_checkpoint(state, path)
 
 
@@ -203,12 +210,7 @@ def save_discriminator(
     D: nn.Module, path: str | os.PathLike, half: bool = False, **meta: Any
 ) -> Path:
     """Save only a discriminator (config + weights + `meta`), as `save_generator` does (notebook 12)."""
-    weights = D.state_dict()
-    if half:
-        weights = {k: v.half() if v.is_floating_point() else v for k, v in weights.items()}
-    state = {"kind": "discriminator", "discriminator_config": D.config, "discriminator": weights,
-             "meta": meta}  # fmt: skip
-    return save_checkpoint(state, path)
+    return _save_player("discriminator", D, path, half, meta)
 
 
 def load_discriminator(

@@ -27,8 +27,8 @@ class TrainConfig:
     """Every knob of a run, as plain values (stored in checkpoints) (notebook 05).
 
     The defaults are the recipe that reached good digits fastest on a 2-core CPU in our measurements:
-    batch 32, lr 5e-4 and a power-function EMA of the generator (gamma 7). The recipe of PyTorch-GAN's gan.py,
-    which notebooks 04 and 05 use to teach, is CLASSIC.
+    batch 32, lr 5e-4 and a power-function EMA of the generator (gamma 7). The recipe of PyTorch-GAN's
+    gan.py, which notebooks 04 and 05 use to teach, is CLASSIC.
 
     `python -m gan_utils train` makes one flag per field (--batch-size for batch_size), with this
     default and help text: a new option is added here and nowhere else.

@@ -126,8 +126,9 @@ def invert_many(
             opt.step()
             if on_step is not None:
                 with torch.no_grad():
-                    distance, pick = best(G(z))
-                    on_step(step, G(z[pick]).cpu(), distance.cpu())
+                    images = G(z)
+                    distance, pick = best(images)
+                    on_step(step, images[pick].cpu(), distance.cpu())
         with torch.no_grad():
             images = G(z)
             distance, pick = best(images)

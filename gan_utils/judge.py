@@ -91,14 +91,15 @@ class DigitJudge(widgets.VBox):
         right = widgets.VBox([self.verdict, self.seen])
         lower = [self.ask, self.search, self.search_picture] if G is not None else []
         super().__init__([widgets.HBox([self.canvas, right]), *lower])
-        self.canvas.on_draw(lambda _: self.update())
+        self.canvas.on_draw(self.update)  # the pad hands over the digit it prepared
         self.ask.on_click(lambda _: self.find_twin())
         self.update()
 
-    def update(self) -> None:
-        """Judge the drawing as it is now: the text and the picture of what the players see."""
+    def update(self, x: torch.Tensor | None = None) -> None:
+        """Judge the drawing as it is now (`x`: the pad's digit, if already prepared): the text and
+        the picture of what the players see."""
         start = time.perf_counter()
-        x = self.canvas.digit()  # (1, 28, 28)
+        x = self.canvas.digit() if x is None else x  # (1, 28, 28)
         if not self.canvas.strokes:
             self.verdict.value = "Draw a digit in the black square."
             self.seen.value = to_png([x])

@@ -127,7 +127,6 @@ class LabWidget(widgets.VBox):
         # One control changes one setting: picking a loss leaves D steps per G as they are (a preset's
         # 5 D steps stay when its loss is switched, as in notebook 10's first exercise).
         self.lab.set(**{key: change["new"]})
-        self.pad.layout.display = "" if self.lab.config.dataset == DRAW else "none"
         self._sync(preset=CUSTOM)
         self.redraw()
 
@@ -136,12 +135,13 @@ class LabWidget(widgets.VBox):
         if name not in PRESETS:
             raise ValueError(f"preset must be one of {tuple(PRESETS)}, got {name!r}.")
         self.lab.reset(PRESETS[name].config)
-        self.pad.layout.display = "" if self.lab.config.dataset == DRAW else "none"
         self._sync(preset=name)
         self.redraw()
 
     def _sync(self, preset: str) -> None:
-        """Set every control to the lab's settings without acting on the change."""
+        """Set every control to the lab's settings without acting on the change; the drawing pad
+        shows for the "draw" dataset only."""
+        self.pad.layout.display = "" if self.lab.config.dataset == DRAW else "none"
         self._syncing = True
         try:
             for key, control in self.controls.items():
